@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the SDK into dist/: the wasm (size profile, wasm-opt) and one bundled script,
+# dist/unstuck.js, that holds the loader and the wasm-bindgen glue.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+cargo build --lib --target wasm32-unknown-unknown --profile wasm
+rm -rf target/glue && mkdir -p target/glue dist
+wasm-bindgen --target web --no-typescript --out-dir target/glue --out-name unstuck \
+  target/wasm32-unknown-unknown/wasm/unstuck.wasm
+# rustc 1.95 emits these features by default; wasm-opt must be told.
+wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  target/glue/unstuck_bg.wasm -o dist/unstuck_bg.wasm
+node scripts/bundle.mjs
+
+size() { stat -c %s "$1"; }
+gz() { gzip -9c "$1" | wc -c; }
+br() { if command -v brotli >/dev/null; then brotli -q 11 -c "$1" | wc -c; else node -e "const z=require('zlib');process.stdout.write(String(z.brotliCompressSync(require('fs').readFileSync(process.argv[1]),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11}}).length))" "$1"; fi; }
+printf '\n%-22s %9s %9s %9s\n' file raw gzip brotli
+total=0
+for f in dist/unstuck.js dist/unstuck_bg.wasm; do
+  b=$(br "$f"); total=$((total + b))
+  printf '%-22s %9s %9s %9s\n' "$f" "$(size "$f")" "$(gz "$f")" "$b"
+done
+printf '%-22s %9s %9s %9s   (budget 30000)\n' "SDK total" "" "" "$total"

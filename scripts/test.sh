@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test of the project; fails if any fails. `npm test` installs tools first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+stage() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+stage "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+stage "the native build of the unstuck crate pulls no browser crate"
+bash scripts/check-native-deps.sh
+
+stage "native tests (engine, config, routing, CLI, server)"
+cargo nextest run --workspace --no-fail-fast
+
+stage "wasm tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --lib --target wasm32-unknown-unknown
+
+stage "SDK build and size budget"
+bash scripts/build.sh

@@ -1,0 +1,5 @@
+//! The offline subcommands.
+
+pub mod replay;
+pub mod schema;
+pub mod validate;

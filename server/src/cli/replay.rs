@@ -1,0 +1,10 @@
+//! `unstuck replay`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Runs the subcommand.
+pub fn run(_config: &Path, _events: &Path) -> ExitCode {
+    eprintln!("not written yet");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,1 @@
+//! Weighted onboarding progress.

@@ -1,0 +1,1 @@
+//! One module per signal, each with the same shape (see [`Detector`]).

@@ -1,0 +1,1 @@
+//! Which tip shows when: triggers, frequency, caps and priority.
