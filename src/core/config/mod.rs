@@ -7,6 +7,10 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub mod json;
 pub mod read;
+#[cfg(not(target_arch = "wasm32"))]
+mod schema;
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 
@@ -19,30 +23,42 @@ pub use read::{ConfigError, Source};
 /// A validated configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The ordered onboarding steps.
+    /// The ordered onboarding steps (at least one).
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(length(min = 1)))]
     pub steps: Vec<Step>,
     /// Selectors for the page's own controls (zero-code instrumentation).
+    #[serde(default)]
     pub selectors: Selectors,
     /// Signal thresholds.
+    #[serde(default)]
     pub signals: SignalConfig,
     /// Tier routing thresholds.
+    #[serde(default)]
     pub routing: RoutingConfig,
     /// Tips.
+    #[serde(default)]
     pub tips: Vec<Tip>,
     /// Global limits on tips.
+    #[serde(default)]
     pub tip_limits: TipLimits,
 }
 
 /// One onboarding step.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), schemars(transform = schema::non_empty_strings))]
 pub struct Step {
     /// Unique id.
     pub id: String,
-    /// Weight in progress (default 1).
+    /// Weight in progress (default 1), greater than 0.
+    #[serde(default = "Step::default_weight")]
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(transform = schema::positive))]
     pub weight: f64,
     /// Whether the step counts toward completion (default true).
+    #[serde(default = "Step::default_required")]
     pub required: bool,
     /// The step is current while this element is visible.
     pub selector: Option<String>,
@@ -52,9 +68,33 @@ pub struct Step {
     pub title: Option<String>,
 }
 
+impl Step {
+    /// A step with this id and every other field at its default.
+    pub fn new(id: &str) -> Step {
+        Step {
+            id: id.into(),
+            weight: Step::default_weight(),
+            required: Step::default_required(),
+            selector: None,
+            url: None,
+            title: None,
+        }
+    }
+    /// The default weight: every step counts the same.
+    pub fn default_weight() -> f64 {
+        1.0
+    }
+    /// Steps are required unless the config says otherwise.
+    pub fn default_required() -> bool {
+        true
+    }
+}
+
 /// Selectors for the page's own controls.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), schemars(transform = schema::non_empty_strings))]
 pub struct Selectors {
     /// Buttons that advance a step.
     pub next: Vec<String>,
@@ -69,6 +109,8 @@ pub struct Selectors {
 /// Thresholds for every signal; defaults are the seed's values.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), schemars(transform = schema::positive_numbers))]
 pub struct SignalConfig {
     /// `repeated_error`: how many of the same error.
     pub repeated_error_count: u32,
@@ -146,6 +188,7 @@ impl Default for SignalConfig {
 /// Routing settings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct RoutingConfig {
     /// Boundaries of the seed's rules.
     #[cfg_attr(
@@ -157,19 +200,42 @@ pub struct RoutingConfig {
     pub abandonment_counts: bool,
 }
 
+/// The schema of [`RoutingThresholds`] (declared in `routing.rs`, which has no schema derive).
+/// Kept in step with it by the schema/reader agreement test in `read.rs`.
 #[cfg(not(target_arch = "wasm32"))]
-#[derive(schemars::JsonSchema)]
+#[derive(schemars::JsonSchema, Serialize)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(rename = "RoutingThresholds", transform = schema::fractions)]
 #[allow(dead_code)]
 struct RoutingThresholdsSchema {
+    /// 24h: progress below this goes to tier 3 (default 0.2).
     h24_high_touch_below: f64,
+    /// 24h: progress at or below this goes to tier 2 (default 0.5). Not below `h24_high_touch_below`.
     h24_light_touch_at_most: f64,
+    /// 48h: progress above this stays in its tier (default 0.7).
     h48_stay_above: f64,
+    /// 48h: tier 2 with progress below this goes to tier 3 (default 0.4). Not above `h48_stay_above`.
     h48_high_touch_below: f64,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Default for RoutingThresholdsSchema {
+    fn default() -> Self {
+        let t = RoutingThresholds::default();
+        RoutingThresholdsSchema {
+            h24_high_touch_below: t.h24_high_touch_below,
+            h24_light_touch_at_most: t.h24_light_touch_at_most,
+            h48_stay_above: t.h48_stay_above,
+            h48_high_touch_below: t.h48_high_touch_below,
+        }
+    }
 }
 
 /// A tip: what to say, and when.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), schemars(transform = schema::non_empty_strings))]
 pub struct Tip {
     /// Unique id.
     pub id: String,
@@ -177,39 +243,48 @@ pub struct Tip {
     pub trigger: Trigger,
     /// Short title.
     pub title: Option<String>,
-    /// The text (plain text, never HTML).
+    /// The text (plain text, never HTML; not empty).
     pub text: String,
     /// Element to anchor to (CSS selector); a corner card when absent or hidden.
     pub anchor: Option<String>,
     /// A guide link (http(s) or relative only).
     pub link: Option<Link>,
     /// Offer "get help" (the host opens its chat).
+    #[serde(default)]
     pub offer_help: bool,
     /// How often it may show.
+    #[serde(default)]
     pub frequency: Frequency,
-    /// Minimum time between two showings (for `always`).
+    /// Minimum time between two showings (for `always`), 0 or more (default 10 minutes).
+    #[serde(default = "Tip::default_cooldown_ms")]
     pub cooldown_ms: Millis,
-    /// Higher wins when several match.
+    /// Higher wins when several match (default 0; may be negative).
+    #[serde(default)]
     pub priority: i32,
 }
 
 /// When a tip shows.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), schemars(transform = schema::non_empty_strings))]
 pub struct Trigger {
     /// The signal.
     pub signal: SignalKind,
-    /// Only on this step.
+    /// Only on this step (a step id).
     pub step: Option<String>,
-    /// Only for this error code.
+    /// Only for this error code (error signals only).
     pub code: Option<String>,
 }
 
 /// A link in a tip.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), schemars(transform = schema::non_empty_strings))]
 pub struct Link {
-    /// http(s) or relative URL.
+    /// http(s) or relative URL (no `javascript:`, `data:` or other schemes).
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(regex(pattern = schema::HREF_PATTERN)))]
     pub href: String,
     /// Link text.
     pub label: String,
@@ -232,6 +307,8 @@ pub enum Frequency {
 /// Global limits on tips.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), schemars(transform = schema::positive_numbers))]
 pub struct TipLimits {
     /// Tips visible at once.
     pub max_visible: u32,
@@ -248,6 +325,13 @@ impl Default for TipLimits {
             max_per_window: 3,
             window_ms: 10 * super::MINUTE,
         }
+    }
+}
+
+impl Tip {
+    /// The default cooldown between two showings of an `always` tip.
+    pub fn default_cooldown_ms() -> Millis {
+        10 * super::MINUTE
     }
 }
 
