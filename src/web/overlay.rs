@@ -1,0 +1,126 @@
+//! The debug overlay (`?unstuck_debug=1` or `unstuck.debug(true)`): a small fixed panel,
+//! in its own shadow root, showing what the engine sees. Text only, like the tips.
+//!
+//! It ignores the pointer so it never blocks the page under it; dropping it removes it.
+
+use std::fmt::Write;
+
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+use super::tip::{add, shadow_host};
+
+/// What the overlay shows; the shell fills it from the engine's outputs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OverlayState {
+    /// The current step id.
+    pub step: Option<String>,
+    /// Overall progress, 0 to 100.
+    pub progress_percent: u32,
+    /// The current tier.
+    pub tier: Option<String>,
+    /// The last signals, oldest first, one line each.
+    pub signals: Vec<String>,
+    /// Why each tip did or did not show, one line each.
+    pub tips: Vec<String>,
+}
+
+const CSS: &str = concat!(
+    ":host{all:initial!important}",
+    "div{position:fixed;z-index:2147483645;bottom:8px;inset-inline-start:8px;box-sizing:border-box;",
+    "max-width:min(340px,calc(100vw - 16px));max-height:45vh;overflow:hidden;padding:8px 10px;",
+    "border-radius:6px;background:#111d;color:#e8e8e8;font:11px/1.4 ui-monospace,monospace;",
+    "white-space:pre-wrap;overflow-wrap:anywhere;pointer-events:none}"
+);
+
+/// The debug panel on the page. Dropping it removes it.
+pub struct DebugOverlay {
+    host: Element,
+    panel: Element,
+}
+
+impl DebugOverlay {
+    /// Adds the (empty) panel to the page.
+    pub fn new() -> Result<Self, JsValue> {
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or(JsValue::NULL)?;
+        let (host, root) = shadow_host(&doc, "unstuck-debug", CSS)?;
+        let panel = add(&doc, &root, "div", "")?;
+        Ok(DebugOverlay { host, panel })
+    }
+
+    /// Shows `state`, replacing what was there.
+    pub fn update(&self, state: &OverlayState) {
+        self.panel.set_text_content(Some(&render(state)));
+    }
+}
+
+impl Drop for DebugOverlay {
+    fn drop(&mut self) {
+        self.host.remove();
+    }
+}
+
+/// The panel's text: one fact per line.
+fn render(s: &OverlayState) -> String {
+    let mut out = String::from("unstuck debug\nstep: ");
+    out += s.step.as_deref().unwrap_or("-");
+    let _ = write!(out, " ({}%)\ntier: ", s.progress_percent);
+    out += s.tier.as_deref().unwrap_or("-");
+    for (title, lines) in [("signals", &s.signals), ("tips", &s.tips)] {
+        let _ = write!(out, "\n{title}:");
+        if lines.is_empty() {
+            out += " none";
+        }
+        for line in lines {
+            out += "\n· ";
+            out += line;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn state() -> OverlayState {
+        OverlayState {
+            step: Some("profile".into()),
+            progress_percent: 40,
+            tier: Some("light_touch".into()),
+            signals: vec!["stall on profile".into(), "<b>x</b>".into()],
+            tips: vec![],
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn shows_state_as_text_and_goes_away_on_drop() {
+        let doc = web_sys::window().unwrap().document().unwrap();
+        let overlay = DebugOverlay::new().unwrap();
+        overlay.update(&state());
+        let host = doc.query_selector("unstuck-debug").unwrap().unwrap();
+        let root = host.shadow_root().unwrap();
+        let panel = root.query_selector("div").unwrap().unwrap();
+        let text = panel.text_content().unwrap();
+        assert!(text.contains("step: profile (40%)"), "{text}");
+        assert!(text.contains("tier: light_touch"), "{text}");
+        assert!(text.contains("· stall on profile"), "{text}");
+        assert!(text.contains("tips: none"), "{text}");
+        // Strings stay text: no element came out of "<b>x</b>".
+        assert_eq!(panel.child_element_count(), 0);
+        assert!(text.contains("<b>x</b>"));
+
+        overlay.update(&OverlayState::default());
+        let text = panel.text_content().unwrap();
+        assert!(text.contains("step: - (0%)"), "{text}");
+        assert!(!text.contains("profile"), "{text}");
+
+        drop(overlay);
+        assert!(doc.query_selector("unstuck-debug").unwrap().is_none());
+    }
+}

@@ -1,0 +1,435 @@
+//! The tip card the end user sees.
+//!
+//! A [`TipView`] owns its DOM (a host element holding a shadow root, so no CSS leaks either
+//! way) and its listeners; dropping it removes both. It decides nothing: which tip, when and
+//! how often is the engine's job; the view renders one and reports what the user did.
+//!
+//! Config strings are hostile: text goes in through `textContent` only, and a link is
+//! rendered only for http(s) or relative URLs.
+
+mod place;
+mod url;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::{Cell, OnceCell};
+use std::rc::{Rc, Weak};
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    AddEventListenerOptions, CssStyleSheet, Document, Element, Event, EventTarget, HtmlElement,
+    KeyboardEvent, ScrollIntoViewOptions, ScrollLogicalPosition, ShadowRoot, ShadowRootInit,
+    ShadowRootMode, Window,
+};
+
+use crate::core::config::Tip;
+use crate::core::input::{DismissReason, TipAction};
+use crate::core::output::ShowTip;
+
+use place::{place, Rect};
+use url::safe_href;
+
+/// What the user did with a tip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TipEvent {
+    /// It was dismissed (close button or Esc). The card is already gone from the page.
+    Dismissed(DismissReason),
+    /// One of its actions was taken.
+    Acted(TipAction),
+}
+
+// Compact on purpose: every byte is in the wasm. `--a/--b/--f` resolve the public theme
+// properties (`--unstuck-*`, inherited through the host) with light or dark defaults.
+// `all` does not reset `direction`, so logical properties follow the page's RTL.
+const CSS: &str = concat!(
+    ":host{all:initial!important;--a:var(--unstuck-accent,#2548d8);--b:var(--unstuck-bg,#fff);--f:var(--unstuck-fg,#1b1c20)}",
+    "@media(prefers-color-scheme:dark){:host{--a:var(--unstuck-accent,#9bb0ff);--b:var(--unstuck-bg,#25262b);--f:var(--unstuck-fg,#eceef2)}}",
+    ".c{position:fixed;z-index:2147483647;left:0;top:0;visibility:hidden;box-sizing:border-box;width:max-content;max-width:min(360px,calc(100vw - 16px));",
+    "padding:12px 14px;border-radius:var(--unstuck-radius,10px);background:var(--b);color:var(--f);",
+    "font:14px/1.45 var(--unstuck-font,system-ui,sans-serif);box-shadow:0 4px 18px #0005;overflow-wrap:anywhere}",
+    "p{margin:0}.t{font-weight:600;margin-inline-end:24px}",
+    "button,a{font:inherit;color:var(--a);background:none;border:1px solid;border-radius:6px;padding:4px 10px;cursor:pointer;text-decoration:none}",
+    ".x{position:absolute;top:6px;inset-inline-end:6px;border:0;padding:0 6px;color:inherit;font-size:18px;line-height:1.3}",
+    ".a{display:flex;flex-wrap:wrap;gap:8px;margin-top:10px}.a:empty{display:none}",
+    ":focus-visible{outline:2px solid var(--a);outline-offset:2px}",
+    ".r{position:fixed;z-index:2147483646;pointer-events:none;border-radius:6px;box-shadow:0 0 0 3px var(--a);display:none}",
+    "@media(prefers-reduced-motion:no-preference){.c{animation:u .2s}}@keyframes u{from{opacity:0}}"
+);
+
+/// A tip on screen. Dropping it removes its element and every listener it added.
+pub struct TipView {
+    inner: Rc<Inner>,
+    _frame: Closure<dyn FnMut()>,
+    _listeners: [Listener; 4],
+}
+
+/// State shared with the listeners (they hold it weakly, so dropping the view frees it).
+struct Inner {
+    win: Window,
+    doc: Document,
+    host: Element,
+    card: HtmlElement,
+    ring: HtmlElement,
+    /// The live region, empty until the first frame so screen readers announce its text.
+    live: Element,
+    msg: Element,
+    anchor: Option<String>,
+    rtl: bool,
+    /// The pending animation frame's id, 0 when none.
+    raf: Cell<i32>,
+    frame: OnceCell<Function>,
+    /// Dismissed: the card is gone; only dropping the view remains.
+    done: Cell<bool>,
+    /// "Show me" was used: draw the ring around the anchor.
+    ring_on: Cell<bool>,
+    on_event: Rc<dyn Fn(TipEvent)>,
+}
+
+impl TipView {
+    /// Renders `tip` (as the engine asked in `show`) and calls `on_event` with what the user
+    /// does. The card appears on the next animation frame, placed next to its anchor.
+    pub fn show(
+        tip: &Tip,
+        show: &ShowTip,
+        on_event: Rc<dyn Fn(TipEvent)>,
+    ) -> Result<TipView, JsValue> {
+        let win = web_sys::window().ok_or(JsValue::NULL)?;
+        let doc = win.document().ok_or(JsValue::NULL)?;
+        let (host, root) = shadow_host(&doc, "unstuck-tip", CSS)?;
+        let rtl = is_rtl(&doc);
+        let anchor = show.anchor.clone().or_else(|| tip.anchor.clone());
+
+        let card = add(&doc, &root, "div", "c")?;
+        card.set_attribute("role", "region")?;
+        let label = match &tip.title {
+            Some(t) => format!("Tip: {t}"),
+            None => "Tip".into(),
+        };
+        card.set_attribute("aria-label", &label)?;
+        card.set_attribute("dir", if rtl { "rtl" } else { "ltr" })?;
+        let close = add(&doc, &card, "button", "x")?;
+        close.set_attribute("aria-label", "Dismiss tip")?;
+        close.set_attribute("data-a", "x")?;
+        close.set_text_content(Some("×"));
+
+        // The message lives in a polite live region that is in the page before its text is,
+        // which is what makes screen readers announce it.
+        let live = add(&doc, &card, "div", "m")?;
+        live.set_attribute("role", "status")?;
+        live.set_attribute("aria-live", "polite")?;
+        let msg = doc.create_element("div")?;
+        if let Some(title) = &tip.title {
+            add(&doc, &msg, "p", "t")?.set_text_content(Some(title));
+        }
+        add(&doc, &msg, "p", "")?.set_text_content(Some(&tip.text));
+
+        let actions = add(&doc, &card, "div", "a")?;
+        // "Show me" needs something to scroll to: an anchor that is rendered (maybe off screen).
+        let target = anchor
+            .as_deref()
+            .and_then(|a| find(&doc, a))
+            .map(|a| rect(&a));
+        if target.is_some_and(|r| r.w > 0.0 && r.h > 0.0) {
+            button(&doc, &actions, "s", "Show me")?;
+        }
+        if let Some(link) = tip.link.as_ref().filter(|l| safe_href(&l.href)) {
+            let a = add(&doc, &actions, "a", "")?;
+            a.set_attribute("href", &link.href)?;
+            a.set_attribute("target", "_blank")?;
+            a.set_attribute("rel", "noopener noreferrer")?;
+            a.set_attribute("data-a", "l")?;
+            a.set_text_content(Some(&link.label));
+        }
+        if tip.offer_help {
+            button(&doc, &actions, "h", "Get help")?;
+        }
+        let ring = add(&doc, &root, "div", "r")?;
+
+        let inner = Rc::new(Inner {
+            win: win.clone(),
+            doc: doc.clone(),
+            host,
+            card: card.unchecked_into(),
+            ring: ring.unchecked_into(),
+            live,
+            msg,
+            anchor,
+            rtl,
+            raf: Cell::new(0),
+            frame: OnceCell::new(),
+            done: Cell::new(false),
+            ring_on: Cell::new(false),
+            on_event,
+        });
+        let w = Rc::downgrade(&inner);
+        let frame = Closure::<dyn FnMut()>::new(move || {
+            if let Some(i) = w.upgrade() {
+                i.frame();
+            }
+        });
+        let _ = inner
+            .frame
+            .set(frame.as_ref().unchecked_ref::<Function>().clone());
+
+        let schedule = |inner: &Weak<Inner>| {
+            let w = inner.clone();
+            move |_: Event| {
+                if let Some(i) = w.upgrade() {
+                    i.schedule();
+                }
+            }
+        };
+        let w = Rc::downgrade(&inner);
+        let listeners = [
+            // Scroll does not bubble; capturing at the window sees every scrolling container.
+            Listener::new(&win, "scroll", true, true, schedule(&w))?,
+            Listener::new(&win, "resize", false, true, schedule(&w))?,
+            Listener::new(&doc, "keydown", false, false, {
+                let w = w.clone();
+                move |e: Event| {
+                    let Some(i) = w.upgrade() else { return };
+                    // The page may have used this Esc for its own dialog (default prevented).
+                    let esc = e
+                        .dyn_ref::<KeyboardEvent>()
+                        .is_some_and(|k| k.key() == "Escape");
+                    if esc && !e.default_prevented() && !i.done.get() {
+                        i.dismiss(DismissReason::Escape);
+                    }
+                }
+            })?,
+            Listener::new(&root, "click", false, false, move |e: Event| {
+                if let Some(i) = w.upgrade() {
+                    i.click(&e);
+                }
+            })?,
+        ];
+        inner.schedule();
+        Ok(TipView {
+            inner,
+            _frame: frame,
+            _listeners: listeners,
+        })
+    }
+
+    /// Places the card again on the next frame, for when the page changed without a scroll
+    /// or resize (an anchor appeared, moved or went away): call it from a MutationObserver.
+    pub fn reposition(&self) {
+        self.inner.schedule();
+    }
+}
+
+impl Drop for TipView {
+    fn drop(&mut self) {
+        self.inner.done.set(true);
+        let raf = self.inner.raf.replace(0);
+        if raf != 0 {
+            let _ = self.inner.win.cancel_animation_frame(raf);
+        }
+        self.inner.host.remove();
+        // The listeners remove themselves as the fields drop.
+    }
+}
+
+impl Inner {
+    /// One placement per frame, however many scroll events arrive.
+    fn schedule(&self) {
+        if self.raf.get() != 0 || self.done.get() {
+            return;
+        }
+        if let Some(f) = self.frame.get() {
+            self.raf
+                .set(self.win.request_animation_frame(f).unwrap_or(0));
+        }
+    }
+
+    fn frame(&self) {
+        self.raf.set(0);
+        if self.done.get() {
+            return;
+        }
+        if !self.msg.is_connected() {
+            let _ = self.live.append_child(&self.msg);
+        }
+        let el = self.doc.document_element();
+        let (vw, vh) = el
+            .map(|e| (e.client_width() as f64, e.client_height() as f64))
+            .unwrap_or((360.0, 640.0));
+        let anchor = self
+            .anchor
+            .as_deref()
+            .and_then(|a| find(&self.doc, a))
+            .map(|a| rect(&a))
+            .filter(|r| r.visible_in(vw, vh));
+        let card = rect(&self.card);
+        let spot = place(anchor, card.w, card.h, vw, vh, self.rtl);
+        let style = self.card.style();
+        let _ = style.set_property("left", &px(spot.x));
+        let _ = style.set_property("top", &px(spot.y));
+        let _ = style.set_property("visibility", "visible");
+        let ring = self.ring.style();
+        match anchor.filter(|_| self.ring_on.get()) {
+            Some(r) => {
+                let _ = ring.set_property("left", &px(r.x as i32 - 4));
+                let _ = ring.set_property("top", &px(r.y as i32 - 4));
+                let _ = ring.set_property("width", &px(r.w as i32 + 8));
+                let _ = ring.set_property("height", &px(r.h as i32 + 8));
+                let _ = ring.set_property("display", "block");
+            }
+            None => {
+                let _ = ring.set_property("display", "none");
+            }
+        }
+    }
+
+    fn click(&self, e: &Event) {
+        let action = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| t.closest("[data-a]").ok().flatten())
+            .and_then(|t| t.get_attribute("data-a"));
+        let event = match action.as_deref() {
+            Some("x") => return self.dismiss(DismissReason::Close),
+            Some("s") => {
+                if let Some(a) = self.anchor.as_deref().and_then(|a| find(&self.doc, a)) {
+                    let opts = ScrollIntoViewOptions::new();
+                    opts.set_block(ScrollLogicalPosition::Center);
+                    a.scroll_into_view_with_scroll_into_view_options(&opts);
+                }
+                self.ring_on.set(true);
+                self.schedule();
+                TipAction::ShowMe
+            }
+            // The link opens by itself (target=_blank); this only reports it.
+            Some("l") => TipAction::Link,
+            Some("h") => TipAction::GetHelp,
+            _ => return,
+        };
+        (self.on_event)(TipEvent::Acted(event));
+    }
+
+    /// Takes the card off the page at once, then reports. The callback may drop the view.
+    fn dismiss(&self, reason: DismissReason) {
+        self.done.set(true);
+        self.host.remove();
+        (self.on_event)(TipEvent::Dismissed(reason));
+    }
+}
+
+/// An event listener that removes itself when dropped (as gloo-events does).
+struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    capture: bool,
+    cb: Closure<dyn FnMut(Event)>,
+}
+
+impl Listener {
+    fn new(
+        target: &EventTarget,
+        kind: &'static str,
+        capture: bool,
+        passive: bool,
+        f: impl FnMut(Event) + 'static,
+    ) -> Result<Listener, JsValue> {
+        let cb = Closure::<dyn FnMut(Event)>::new(f);
+        let opts = AddEventListenerOptions::new();
+        opts.set_capture(capture);
+        opts.set_passive(passive);
+        target.add_event_listener_with_callback_and_add_event_listener_options(
+            kind,
+            cb.as_ref().unchecked_ref(),
+            &opts,
+        )?;
+        Ok(Listener {
+            target: target.clone(),
+            kind,
+            capture,
+            cb,
+        })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback_and_bool(
+            self.kind,
+            self.cb.as_ref().unchecked_ref(),
+            self.capture,
+        );
+    }
+}
+
+/// Appends a `<tag>` host to the body, with an open shadow root styled by `css`.
+///
+/// `all: initial` (important, from inside) keeps the page's CSS off the host. The sheet is
+/// adopted rather than a `<style>` element, so a CSP without `'unsafe-inline'` styles still
+/// allows it; browsers without constructable sheets get the element.
+pub(super) fn shadow_host(
+    doc: &Document,
+    tag: &str,
+    css: &str,
+) -> Result<(Element, ShadowRoot), JsValue> {
+    let host = doc.create_element(tag)?;
+    let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    match CssStyleSheet::new() {
+        Ok(sheet) => {
+            sheet.replace_sync(css)?;
+            root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+        }
+        Err(_) => add(doc, &root, "style", "")?.set_text_content(Some(css)),
+    }
+    doc.body().ok_or(JsValue::NULL)?.append_child(&host)?;
+    Ok((host, root))
+}
+
+/// Appends a new `<tag class=class>` to `parent`.
+pub(super) fn add(
+    doc: &Document,
+    parent: &web_sys::Node,
+    tag: &str,
+    class: &str,
+) -> Result<Element, JsValue> {
+    let el = doc.create_element(tag)?;
+    if !class.is_empty() {
+        el.set_attribute("class", class)?;
+    }
+    parent.append_child(&el)?;
+    Ok(el)
+}
+
+fn button(doc: &Document, parent: &Element, action: &str, label: &str) -> Result<(), JsValue> {
+    let b = add(doc, parent, "button", "")?;
+    b.set_attribute("data-a", action)?;
+    b.set_text_content(Some(label));
+    Ok(())
+}
+
+/// The page's direction from the nearest `dir` on `<body>` or `<html>`.
+fn is_rtl(doc: &Document) -> bool {
+    doc.body()
+        .and_then(|b| b.closest("[dir]").ok().flatten())
+        .and_then(|e| e.get_attribute("dir"))
+        .is_some_and(|d| d.eq_ignore_ascii_case("rtl"))
+}
+
+/// The element for a config selector; an invalid selector finds nothing instead of throwing.
+fn find(doc: &Document, selector: &str) -> Option<Element> {
+    doc.query_selector(selector).ok().flatten()
+}
+
+fn rect(el: &Element) -> Rect {
+    let r = el.get_bounding_client_rect();
+    Rect {
+        x: r.left(),
+        y: r.top(),
+        w: r.width(),
+        h: r.height(),
+    }
+}
+
+fn px(v: i32) -> String {
+    format!("{v}px")
+}
