@@ -9,7 +9,7 @@ pub mod json;
 pub mod read;
 #[cfg(not(target_arch = "wasm32"))]
 mod schema;
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // They read JSON through serde_json (native only).
 mod tests;
 
 use serde::Serialize;
