@@ -9,19 +9,22 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use super::tip::{add, shadow_host};
+use crate::core::output::Signal;
+use crate::core::routing::Tier;
+use crate::core::signal::Severity;
 
 /// What the overlay shows; the shell fills it from the engine's outputs.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct OverlayState {
-    /// The current step id.
+    /// Current step.
     pub step: Option<String>,
-    /// Overall progress, 0 to 100.
-    pub progress_percent: u32,
-    /// The current tier.
-    pub tier: Option<String>,
-    /// The last signals, oldest first, one line each.
-    pub signals: Vec<String>,
-    /// Why each tip did or did not show, one line each.
+    /// Overall progress, 0.0 to 1.0.
+    pub progress: f64,
+    /// Current tier.
+    pub tier: Option<Tier>,
+    /// The latest signals (at most 10, oldest first).
+    pub signals: Vec<Signal>,
+    /// The latest tip decisions, in words (at most 10, oldest first).
     pub tips: Vec<String>,
 }
 
@@ -62,21 +65,45 @@ impl Drop for DebugOverlay {
     }
 }
 
-/// The panel's text: one fact per line.
+/// The panel's text: one fact per line. Integers only (no float formatting in the wasm).
 fn render(s: &OverlayState) -> String {
     let mut out = String::from("unstuck debug\nstep: ");
     out += s.step.as_deref().unwrap_or("-");
-    let _ = write!(out, " ({}%)\ntier: ", s.progress_percent);
-    out += s.tier.as_deref().unwrap_or("-");
-    for (title, lines) in [("signals", &s.signals), ("tips", &s.tips)] {
-        let _ = write!(out, "\n{title}:");
-        if lines.is_empty() {
-            out += " none";
+    let percent = (s.progress.clamp(0.0, 1.0) * 100.0 + 0.5) as u32;
+    let _ = write!(out, " ({percent}%)\ntier: ");
+    out += match s.tier {
+        None => "-",
+        Some(Tier::SelfServe) => "self_serve",
+        Some(Tier::LightTouch) => "light_touch",
+        Some(Tier::HighTouch) => "high_touch",
+        Some(Tier::Graduated) => "graduated",
+    };
+    out += "\nsignals:";
+    if s.signals.is_empty() {
+        out += " none";
+    }
+    for g in &s.signals {
+        out += "\n· ";
+        out += g.kind.as_str();
+        if let Some(step) = &g.step {
+            out += " @";
+            out += step;
         }
-        for line in lines {
-            out += "\n· ";
-            out += line;
+        if g.severity == Severity::Major {
+            out += " MAJOR";
         }
+        if !g.detail.is_empty() {
+            out += ": ";
+            out += &g.detail;
+        }
+    }
+    out += "\ntips:";
+    if s.tips.is_empty() {
+        out += " none";
+    }
+    for line in &s.tips {
+        out += "\n· ";
+        out += line;
     }
     out
 }
@@ -84,16 +111,27 @@ fn render(s: &OverlayState) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::signal::SignalKind;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
     fn state() -> OverlayState {
+        let signal = |kind, severity, detail: &str| Signal {
+            kind,
+            step: Some("profile".into()),
+            severity,
+            count: 1,
+            detail: detail.into(),
+        };
         OverlayState {
             step: Some("profile".into()),
-            progress_percent: 40,
-            tier: Some("light_touch".into()),
-            signals: vec!["stall on profile".into(), "<b>x</b>".into()],
+            progress: 0.4,
+            tier: Some(Tier::LightTouch),
+            signals: vec![
+                signal(SignalKind::Stall, Severity::Minor, "5 min without progress"),
+                signal(SignalKind::MajorStruggle, Severity::Major, "<b>x</b>"),
+            ],
             tips: vec![],
         }
     }
@@ -109,7 +147,11 @@ mod tests {
         let text = panel.text_content().unwrap();
         assert!(text.contains("step: profile (40%)"), "{text}");
         assert!(text.contains("tier: light_touch"), "{text}");
-        assert!(text.contains("· stall on profile"), "{text}");
+        assert!(
+            text.contains("· stall @profile: 5 min without progress"),
+            "{text}"
+        );
+        assert!(text.contains("· major_struggle @profile MAJOR"), "{text}");
         assert!(text.contains("tips: none"), "{text}");
         // Strings stay text: no element came out of "<b>x</b>".
         assert_eq!(panel.child_element_count(), 0);
