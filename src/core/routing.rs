@@ -28,6 +28,28 @@ impl Tier {
             Tier::Graduated => None,
         }
     }
+
+    /// The snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::SelfServe => "self_serve",
+            Tier::LightTouch => "light_touch",
+            Tier::HighTouch => "high_touch",
+            Tier::Graduated => "graduated",
+        }
+    }
+
+    /// Parses the snake_case name (for restoring persisted state).
+    pub fn parse(s: &str) -> Option<Tier> {
+        [
+            Tier::SelfServe,
+            Tier::LightTouch,
+            Tier::HighTouch,
+            Tier::Graduated,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
 }
 
 /// When routing is evaluated.
@@ -60,6 +82,19 @@ impl Checkpoint {
             Checkpoint::H72 => "72h",
             Checkpoint::Completed => "completed",
         }
+    }
+
+    /// Parses the name used in events (for restoring persisted state).
+    pub fn parse(s: &str) -> Option<Checkpoint> {
+        [
+            Checkpoint::Signup,
+            Checkpoint::H24,
+            Checkpoint::H48,
+            Checkpoint::H72,
+            Checkpoint::Completed,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
@@ -126,75 +161,305 @@ impl Default for RoutingThresholds {
     }
 }
 
+/// A fraction as a whole percentage for reasons (`0.2` → `20`). Integer formatting only: the
+/// float formatter costs ~14 KB of wasm (see ../shared/notes/wasm-size.md). NaN → 0.
+pub fn percent(x: f64) -> u32 {
+    (x * 100.0).round() as u32
+}
+
 /// Routes a user at a checkpoint. `current` is `None` before the signup decision.
+///
+/// The rules are the seed's, checked in the order written there; the first that applies wins
+/// and names itself in [`Decision::reason`] with the configured thresholds.
 pub fn route(
     checkpoint: Checkpoint,
     facts: &Facts,
     current: Option<Tier>,
     th: &RoutingThresholds,
 ) -> Decision {
-    let (tier, reason): (Tier, &str) = if current == Some(Tier::Graduated) {
+    let (tier, reason): (Tier, String) = if current == Some(Tier::Graduated) {
         (
             Tier::Graduated,
-            "already graduated: no tier change after completion",
+            "already graduated: no tier change after completion".into(),
         )
     } else if facts.completed || checkpoint == Checkpoint::Completed {
         (
             Tier::Graduated,
-            "onboarding completed: graduate to standard customer success",
+            "onboarding completed: graduate to standard customer success".into(),
         )
     } else {
         let cur = current.unwrap_or(Tier::SelfServe);
         let t = &facts.traits;
         let p = facts.progress;
+        let pc = percent(p);
         match checkpoint {
-            Checkpoint::Signup if t.enterprise => (Tier::HighTouch, "signup: enterprise account"),
+            Checkpoint::Signup if t.enterprise => {
+                (Tier::HighTouch, "signup: enterprise account".into())
+            }
             Checkpoint::Signup if t.sales_qualified => {
-                (Tier::HighTouch, "signup: sales-qualified lead")
+                (Tier::HighTouch, "signup: sales-qualified lead".into())
             }
-            Checkpoint::Signup if t.high_value => (Tier::LightTouch, "signup: high-value signals"),
-            Checkpoint::Signup => (Tier::SelfServe, "signup: default to self-serve"),
-            Checkpoint::H24 if p < th.h24_high_touch_below => {
-                (Tier::HighTouch, "24h: progress below 20%")
+            Checkpoint::Signup if t.high_value => {
+                (Tier::LightTouch, "signup: high-value signals".into())
             }
+            Checkpoint::Signup => (Tier::SelfServe, "signup: default to self-serve".into()),
+            Checkpoint::H24 if p < th.h24_high_touch_below => (
+                Tier::HighTouch,
+                format!(
+                    "24h: progress {pc}% below {}%",
+                    percent(th.h24_high_touch_below)
+                ),
+            ),
             Checkpoint::H24 if facts.struggle == Struggle::Major => {
-                (Tier::HighTouch, "24h: major struggle signals")
+                (Tier::HighTouch, "24h: major struggle signals".into())
             }
-            Checkpoint::H24 if t.high_value => (Tier::HighTouch, "24h: high-value signals"),
-            Checkpoint::H24 if p <= th.h24_light_touch_at_most => {
-                (Tier::LightTouch, "24h: progress 20-50%")
-            }
+            Checkpoint::H24 if t.high_value => (Tier::HighTouch, "24h: high-value signals".into()),
+            Checkpoint::H24 if p <= th.h24_light_touch_at_most => (
+                Tier::LightTouch,
+                format!(
+                    "24h: progress {pc}% between {}% and {}%",
+                    percent(th.h24_high_touch_below),
+                    percent(th.h24_light_touch_at_most)
+                ),
+            ),
             Checkpoint::H24 if facts.struggle == Struggle::Minor => {
-                (Tier::LightTouch, "24h: minor struggle signals")
+                (Tier::LightTouch, "24h: minor struggle signals".into())
             }
-            Checkpoint::H24 => (Tier::SelfServe, "24h: progress over 50% and no struggle"),
-            Checkpoint::H48 if p > th.h48_stay_above => (cur, "48h: progress over 70%, stay"),
+            Checkpoint::H24 => (
+                Tier::SelfServe,
+                format!(
+                    "24h: progress {pc}% over {}% and no struggle",
+                    percent(th.h24_light_touch_at_most)
+                ),
+            ),
+            Checkpoint::H48 if p > th.h48_stay_above => (
+                cur,
+                format!(
+                    "48h: progress {pc}% over {}%, stay",
+                    percent(th.h48_stay_above)
+                ),
+            ),
             Checkpoint::H48 if cur == Tier::SelfServe => (
                 Tier::LightTouch,
-                "48h: self-serve with progress at or below 70%",
+                format!(
+                    "48h: self-serve with progress {pc}% at or below {}%",
+                    percent(th.h48_stay_above)
+                ),
             ),
-            Checkpoint::H48 if cur == Tier::LightTouch && p < th.h48_high_touch_below => {
-                (Tier::HighTouch, "48h: light-touch with progress below 40%")
-            }
-            Checkpoint::H48 => (cur, "48h: no rule applies, stay"),
+            Checkpoint::H48 if cur == Tier::LightTouch && p < th.h48_high_touch_below => (
+                Tier::HighTouch,
+                format!(
+                    "48h: light-touch with progress {pc}% below {}%",
+                    percent(th.h48_high_touch_below)
+                ),
+            ),
+            Checkpoint::H48 => (cur, "48h: no rule applies, stay".into()),
             Checkpoint::H72 if t.high_value => (
                 Tier::HighTouch,
-                "72h: not completed and high-value, escalate",
+                "72h: not completed and high-value, escalate".into(),
             ),
-            Checkpoint::H72 => (cur, "72h: not completed, stay"),
-            Checkpoint::Completed => unreachable_completed(),
+            Checkpoint::H72 => (cur, "72h: not completed, stay".into()),
+            // Handled before the match; this arm keeps it exhaustive without a panic path.
+            Checkpoint::Completed => (Tier::Graduated, "onboarding completed".into()),
         }
     };
     Decision {
         tier,
         checkpoint,
         changed: current != Some(tier),
-        reason: reason.into(),
+        reason,
     }
 }
 
-// `Completed` is handled before the match; kept as a function so the match stays exhaustive
-// without a panic path.
-fn unreachable_completed() -> (Tier, &'static str) {
-    (Tier::Graduated, "onboarding completed")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(progress: f64, struggle: Struggle) -> Facts {
+        Facts {
+            progress,
+            struggle,
+            ..Facts::default()
+        }
+    }
+
+    fn traits(high_value: bool, enterprise: bool, sales_qualified: bool) -> Facts {
+        Facts {
+            traits: Traits {
+                high_value,
+                enterprise,
+                sales_qualified,
+            },
+            ..Facts::default()
+        }
+    }
+
+    fn at(cp: Checkpoint, f: &Facts, cur: Option<Tier>) -> Tier {
+        route(cp, f, cur, &RoutingThresholds::default()).tier
+    }
+
+    #[test]
+    fn signup_rules() {
+        use Checkpoint::Signup;
+        assert_eq!(
+            at(Signup, &traits(false, true, false), None),
+            Tier::HighTouch
+        );
+        assert_eq!(
+            at(Signup, &traits(false, false, true), None),
+            Tier::HighTouch
+        );
+        assert_eq!(
+            at(Signup, &traits(true, false, false), None),
+            Tier::LightTouch
+        );
+        assert_eq!(
+            at(Signup, &traits(true, true, false), None),
+            Tier::HighTouch
+        );
+        assert_eq!(
+            at(Signup, &traits(false, false, false), None),
+            Tier::SelfServe
+        );
+        let d = route(
+            Signup,
+            &Facts::default(),
+            None,
+            &RoutingThresholds::default(),
+        );
+        assert!(d.changed);
+        assert_eq!(d.reason, "signup: default to self-serve");
+    }
+
+    #[test]
+    fn h24_boundaries() {
+        use Checkpoint::H24;
+        let cur = Some(Tier::SelfServe);
+        // Below 0.20 is tier 3; exactly 0.20 is not.
+        assert_eq!(at(H24, &facts(0.19, Struggle::None), cur), Tier::HighTouch);
+        assert_eq!(at(H24, &facts(0.20, Struggle::None), cur), Tier::LightTouch);
+        // At most 0.50 is tier 2; just over is tier 1.
+        assert_eq!(at(H24, &facts(0.50, Struggle::None), cur), Tier::LightTouch);
+        assert_eq!(at(H24, &facts(0.51, Struggle::None), cur), Tier::SelfServe);
+        // Struggle overrides progress.
+        assert_eq!(at(H24, &facts(0.9, Struggle::Minor), cur), Tier::LightTouch);
+        assert_eq!(at(H24, &facts(0.9, Struggle::Major), cur), Tier::HighTouch);
+        // High value goes to tier 3 at 24h whatever the progress.
+        let mut hv = traits(true, false, false);
+        hv.progress = 0.9;
+        assert_eq!(at(H24, &hv, cur), Tier::HighTouch);
+    }
+
+    #[test]
+    fn h48_boundaries() {
+        use Checkpoint::H48;
+        let (t1, t2, t3) = (Tier::SelfServe, Tier::LightTouch, Tier::HighTouch);
+        let f = |p| facts(p, Struggle::None);
+        // Over 0.70 stays, whatever the tier; exactly 0.70 does not for tier 1.
+        assert_eq!(at(H48, &f(0.71), Some(t1)), t1);
+        assert_eq!(at(H48, &f(0.70), Some(t1)), t2);
+        assert_eq!(at(H48, &f(0.71), Some(t2)), t2);
+        // Tier 2 below 0.40 goes to tier 3; exactly 0.40 stays.
+        assert_eq!(at(H48, &f(0.39), Some(t2)), t3);
+        assert_eq!(at(H48, &f(0.40), Some(t2)), t2);
+        // Tier 3 never moves down at 48h.
+        assert_eq!(at(H48, &f(0.10), Some(t3)), t3);
+        assert_eq!(at(H48, &f(0.95), Some(t3)), t3);
+    }
+
+    #[test]
+    fn h72_rules() {
+        use Checkpoint::H72;
+        let hv = traits(true, false, false);
+        assert_eq!(at(H72, &hv, Some(Tier::SelfServe)), Tier::HighTouch);
+        let plain = facts(0.3, Struggle::Major);
+        assert_eq!(at(H72, &plain, Some(Tier::LightTouch)), Tier::LightTouch);
+        let mut done = hv.clone();
+        done.completed = true;
+        assert_eq!(at(H72, &done, Some(Tier::LightTouch)), Tier::Graduated);
+    }
+
+    #[test]
+    fn completion_graduates_once_and_for_all() {
+        let d = route(
+            Checkpoint::Completed,
+            &facts(1.0, Struggle::None),
+            Some(Tier::HighTouch),
+            &RoutingThresholds::default(),
+        );
+        assert_eq!((d.tier, d.changed), (Tier::Graduated, true));
+        for cp in [Checkpoint::H24, Checkpoint::H48, Checkpoint::H72] {
+            let d = route(
+                cp,
+                &traits(true, true, true),
+                Some(Tier::Graduated),
+                &RoutingThresholds::default(),
+            );
+            assert_eq!((d.tier, d.changed), (Tier::Graduated, false));
+        }
+    }
+
+    #[test]
+    fn reasons_name_configured_thresholds_as_integers() {
+        let th = RoutingThresholds {
+            h24_high_touch_below: 0.25,
+            h24_light_touch_at_most: 0.6,
+            h48_stay_above: 0.8,
+            h48_high_touch_below: 0.333,
+        };
+        let r = |cp, p, cur| route(cp, &facts(p, Struggle::None), cur, &th).reason;
+        assert_eq!(r(Checkpoint::H24, 0.1, None), "24h: progress 10% below 25%");
+        assert_eq!(
+            r(Checkpoint::H24, 0.55, None),
+            "24h: progress 55% between 25% and 60%"
+        );
+        assert_eq!(
+            r(Checkpoint::H24, 0.7, None),
+            "24h: progress 70% over 60% and no struggle"
+        );
+        assert_eq!(
+            r(Checkpoint::H48, 0.3, Some(Tier::LightTouch)),
+            "48h: light-touch with progress 30% below 33%"
+        );
+        assert_eq!(
+            r(Checkpoint::H48, 0.9, Some(Tier::SelfServe)),
+            "48h: progress 90% over 80%, stay"
+        );
+        // The configured boundary moved the decision, not just the words.
+        assert_eq!(
+            route(Checkpoint::H24, &facts(0.22, Struggle::None), None, &th).tier,
+            Tier::HighTouch
+        );
+    }
+
+    #[test]
+    fn percent_rounds_and_never_panics() {
+        assert_eq!(percent(0.2), 20);
+        assert_eq!(percent(0.705), 71);
+        assert_eq!(percent(f64::NAN), 0);
+        assert_eq!(percent(-1.0), 0);
+        assert_eq!(percent(f64::INFINITY), u32::MAX);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for t in [
+            Tier::SelfServe,
+            Tier::LightTouch,
+            Tier::HighTouch,
+            Tier::Graduated,
+        ] {
+            assert_eq!(Tier::parse(t.as_str()), Some(t));
+        }
+        for c in [
+            Checkpoint::Signup,
+            Checkpoint::H24,
+            Checkpoint::H48,
+            Checkpoint::H72,
+            Checkpoint::Completed,
+        ] {
+            assert_eq!(Checkpoint::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(Tier::parse("tier1"), None);
+    }
 }

@@ -1,1 +1,187 @@
 //! Which tip shows when: triggers, frequency, caps and priority.
+//!
+//! A fired signal shows at most one tip: among the tips whose trigger matches (the signal's
+//! kind, plus the step and error code when the trigger names them) and whose frequency allows
+//! it (`once`: never shown before; `until_dismissed`: never dismissed; `always`: its cooldown
+//! has passed), the highest `priority` wins, the first in the config on a tie. Global caps
+//! apply first: at most `max_visible` at once and `max_per_window` shown per window. Retired
+//! tips (shown once, or dismissed) are kept in [`State`] so a later page load remembers them.
+//! A tip bound to a step is hidden when the user leaves that step (dismissed with reason
+//! `timeout`, which does not retire it).
+
+use std::collections::VecDeque;
+
+use super::config::{Config, Frequency};
+use super::input::DismissReason;
+use super::output::{Event, EventBody, Output, ShowTip};
+use super::signals::{prune, Fire};
+use super::state::State;
+use super::Millis;
+
+#[derive(Debug, Clone, Copy)]
+struct Showing {
+    tip: usize,
+    step: Option<usize>,
+}
+
+/// The tips now showing and the recent showings.
+#[derive(Debug, Default)]
+pub struct Tips {
+    showing: Vec<Showing>,
+    recent: Vec<Millis>,
+}
+
+impl Tips {
+    /// A signal fired at `now`: maybe shows a tip. Returns true if `state` changed.
+    pub fn on_signal(
+        &mut self,
+        cfg: &Config,
+        state: &mut State,
+        now: Millis,
+        fire: &Fire,
+        out: &mut VecDeque<Output>,
+    ) -> bool {
+        let lim = &cfg.tip_limits;
+        prune(&mut self.recent, now, lim.window_ms);
+        if self.showing.len() as u32 >= lim.max_visible
+            || self.recent.len() as u32 >= lim.max_per_window
+        {
+            return false;
+        }
+        let step_id = fire
+            .step
+            .and_then(|i| cfg.steps.get(i))
+            .map(|s| s.id.as_str());
+        let mut best: Option<usize> = None;
+        for (i, tip) in cfg.tips.iter().enumerate() {
+            let t = &tip.trigger;
+            if t.signal != fire.kind
+                || t.step.as_deref().is_some_and(|s| Some(s) != step_id)
+                || t.code.is_some() && t.code != fire.code
+                || self.showing.iter().any(|s| s.tip == i)
+            {
+                continue;
+            }
+            let allowed = match tip.frequency {
+                Frequency::Once | Frequency::UntilDismissed => {
+                    !state.retired_tips.contains(&tip.id)
+                }
+                Frequency::Always => state
+                    .tip_shown_at
+                    .iter()
+                    .find(|(id, _)| *id == tip.id)
+                    .is_none_or(|&(_, at)| now.saturating_sub(at) >= tip.cooldown_ms),
+            };
+            let better = match best.and_then(|b| cfg.tips.get(b)) {
+                Some(b) => tip.priority > b.priority,
+                None => true,
+            };
+            if allowed && better {
+                best = Some(i);
+            }
+        }
+        let Some(i) = best else { return false };
+        let Some(tip) = cfg.tips.get(i) else {
+            return false;
+        };
+        self.showing.push(Showing {
+            tip: i,
+            step: fire.step,
+        });
+        self.recent.push(now);
+        match state.tip_shown_at.iter_mut().find(|(id, _)| *id == tip.id) {
+            Some(e) => e.1 = now,
+            None => state.tip_shown_at.push((tip.id.clone(), now)),
+        }
+        if tip.frequency == Frequency::Once {
+            retire(state, &tip.id);
+        }
+        let step = step_id.map(String::from);
+        out.push_back(Output::ShowTip(ShowTip {
+            tip: tip.id.clone(),
+            step: step.clone(),
+            anchor: tip.anchor.clone(),
+            signal: fire.kind,
+        }));
+        out.push_back(Output::Event(Event {
+            t: now,
+            body: EventBody::TipShown {
+                tip: tip.id.clone(),
+                step,
+            },
+        }));
+        true
+    }
+
+    /// The current step is now `step`: hides tips bound to another step. With `all`, hides
+    /// every tip (onboarding completed).
+    pub fn on_step_change(
+        &mut self,
+        cfg: &Config,
+        step: Option<usize>,
+        all: bool,
+        now: Millis,
+        out: &mut VecDeque<Output>,
+    ) {
+        let mut k = 0;
+        while let Some(s) = self.showing.get(k).copied() {
+            if all || s.step.is_some_and(|st| Some(st) != step) {
+                self.showing.remove(k);
+                if let Some(tip) = cfg.tips.get(s.tip) {
+                    out.push_back(Output::HideTip {
+                        tip: tip.id.clone(),
+                    });
+                    out.push_back(Output::Event(Event {
+                        t: now,
+                        body: EventBody::TipDismissed {
+                            tip: tip.id.clone(),
+                            reason: DismissReason::Timeout,
+                        },
+                    }));
+                }
+            } else {
+                k += 1;
+            }
+        }
+    }
+
+    /// The user (or the shell) dismissed tip `i`. Returns true if `state` changed.
+    pub fn on_dismissed(
+        &mut self,
+        cfg: &Config,
+        state: &mut State,
+        i: usize,
+        reason: DismissReason,
+        now: Millis,
+        out: &mut VecDeque<Output>,
+    ) -> bool {
+        self.showing.retain(|s| s.tip != i);
+        let Some(tip) = cfg.tips.get(i) else {
+            return false;
+        };
+        out.push_back(Output::Event(Event {
+            t: now,
+            body: EventBody::TipDismissed {
+                tip: tip.id.clone(),
+                reason,
+            },
+        }));
+        // A timeout is not the user saying "enough"; `always` tips never retire.
+        reason != DismissReason::Timeout
+            && tip.frequency != Frequency::Always
+            && retire(state, &tip.id)
+    }
+
+    /// Tips showing now, by index in the config.
+    pub fn showing(&self) -> impl Iterator<Item = usize> + '_ {
+        self.showing.iter().map(|s| s.tip)
+    }
+}
+
+fn retire(state: &mut State, id: &str) -> bool {
+    if state.retired_tips.iter().any(|r| r == id) {
+        return false;
+    }
+    state.retired_tips.push(String::from(id));
+    true
+}

@@ -1,1 +1,275 @@
 //! One module per signal, each with the same shape (see [`Detector`]).
+//!
+//! The engine turns every input into a [`Ctx`] (which step is current, whether the input was
+//! progress, whether the page is visible, ...) so each detector only holds its own rule:
+//! it looks at the input, may push a [`Fire`] into [`Fired`], and says when it next needs
+//! waking with [`Detector::deadline`]. Disabled signals, severity, events and tips are the
+//! engine's business, not the detectors'.
+
+pub mod abandoned;
+pub mod back_loop;
+mod failure;
+pub mod help_unresolved;
+pub mod import_failure;
+pub mod integration_failure;
+pub mod rage_click;
+pub mod repeated_error;
+pub mod returned_no_resume;
+pub mod stall;
+pub mod step_timeout;
+
+use super::config::{SignalConfig, Step};
+use super::input::{ErrorInfo, Input};
+use super::signal::{Severity, SignalKind};
+use super::Millis;
+
+/// What a detector may know about the session besides the input itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx<'a> {
+    /// Thresholds.
+    pub cfg: &'a SignalConfig,
+    /// The configured steps (indices below refer to these).
+    pub steps: &'a [Step],
+    /// The current step after this input.
+    pub step: Option<usize>,
+    /// The current step before this input.
+    pub prev_step: Option<usize>,
+    /// This input was progress: a field completed, a fraction increased, a step completed.
+    pub progress: bool,
+    /// The current step is already completed.
+    pub step_done: bool,
+    /// Which steps are completed (`done[i]` for `steps[i]`).
+    pub done: &'a [bool],
+    /// The page is visible.
+    pub visible: bool,
+    /// For an `Error` input: the step it happened on (its own, else the current one).
+    pub error_step: Option<usize>,
+    /// For an `Error` input: it counts as struggle (script errors only when configured).
+    pub error_counts: bool,
+}
+
+impl Ctx<'_> {
+    /// The id of step `i`.
+    pub fn step_id(&self, i: Option<usize>) -> Option<String> {
+        Some(self.steps.get(i?)?.id.clone())
+    }
+
+    /// Step `i` is completed.
+    pub fn is_done(&self, i: usize) -> bool {
+        self.done.get(i).copied().unwrap_or(false)
+    }
+}
+
+/// One signal a detector raised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fire {
+    /// Which signal.
+    pub kind: SignalKind,
+    /// The step it concerns.
+    pub step: Option<usize>,
+    /// Minor, or major (a repeated import or integration failure).
+    pub severity: Severity,
+    /// How many times the behaviour was seen.
+    pub count: u32,
+    /// Short explanation (integers only: no float formatting on the wasm path).
+    pub detail: String,
+    /// The error code behind it, for tip triggers with a `code`.
+    pub code: Option<String>,
+}
+
+impl Fire {
+    /// A minor signal with no code.
+    pub fn minor(kind: SignalKind, step: Option<usize>, count: u32, detail: String) -> Fire {
+        Fire {
+            kind,
+            step,
+            severity: Severity::Minor,
+            count,
+            detail,
+            code: None,
+        }
+    }
+}
+
+/// The signals raised while handling one input or timer.
+pub type Fired = Vec<Fire>;
+
+/// The shape every signal module has.
+pub trait Detector {
+    /// Looks at one input (already validated and applied to the session's state).
+    fn on_input(&mut self, ctx: &Ctx<'_>, now: Millis, input: &Input, fired: &mut Fired);
+    /// The time from [`Detector::deadline`] has come (`now` is at or after it).
+    fn on_timeout(&mut self, ctx: &Ctx<'_>, now: Millis, fired: &mut Fired) {
+        let _ = (ctx, now, fired);
+    }
+    /// When this detector next needs [`Detector::on_timeout`]; `None` if no timer is armed.
+    fn deadline(&self) -> Option<Millis> {
+        None
+    }
+}
+
+/// Identifies "the same error": its step plus its code, or its normalised message when it has
+/// no code, or its kind when it has neither.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorKey {
+    /// Step index.
+    pub step: Option<usize>,
+    /// Code, normalised message, or kind name.
+    pub what: String,
+}
+
+impl ErrorKey {
+    /// The key of an error on `step`.
+    pub fn of(e: &ErrorInfo, step: Option<usize>) -> ErrorKey {
+        let what = match (&e.code, &e.message) {
+            (Some(c), _) if !c.is_empty() => c.clone(),
+            (_, Some(m)) if !m.trim().is_empty() => normalise(m),
+            _ => String::from(kind_name(e)),
+        };
+        ErrorKey { step, what }
+    }
+}
+
+fn kind_name(e: &ErrorInfo) -> &'static str {
+    use super::input::ErrorKind::*;
+    match e.kind {
+        Validation => "validation",
+        Import => "import",
+        Integration => "integration",
+        Network => "network",
+        Script => "script",
+    }
+}
+
+/// Normalises a message so the same error with different numbers or spacing matches:
+/// lower case, every run of digits as `#`, whitespace collapsed, at most 200 characters.
+pub fn normalise(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len().min(200));
+    let mut last = ' ';
+    for c in msg.chars() {
+        if out.len() >= 200 {
+            break;
+        }
+        let c = if c.is_ascii_digit() {
+            '#'
+        } else if c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
+        if (c == '#' || c == ' ') && c == last {
+            continue;
+        }
+        out.extend(c.to_lowercase());
+        last = c;
+    }
+    String::from(out.trim())
+}
+
+/// Drops times older than `window` before `now` (times are kept sorted, oldest first).
+pub(crate) fn prune(times: &mut Vec<Millis>, now: Millis, window: Millis) {
+    let cut = times
+        .iter()
+        .position(|&t| now.saturating_sub(t) <= window)
+        .unwrap_or(times.len());
+    times.drain(..cut);
+}
+
+/// Every detector, in the order they are asked.
+#[derive(Debug, Default)]
+pub struct Detectors {
+    /// `repeated_error`.
+    pub repeated_error: repeated_error::RepeatedError,
+    /// `import_failure`.
+    pub import_failure: import_failure::ImportFailure,
+    /// `integration_failure`.
+    pub integration_failure: integration_failure::IntegrationFailure,
+    /// `stall`.
+    pub stall: stall::Stall,
+    /// `back_loop`.
+    pub back_loop: back_loop::BackLoop,
+    /// `help_unresolved`.
+    pub help_unresolved: help_unresolved::HelpUnresolved,
+    /// `step_timeout`.
+    pub step_timeout: step_timeout::StepTimeout,
+    /// `abandoned`.
+    pub abandoned: abandoned::Abandoned,
+    /// `returned_no_resume`.
+    pub returned_no_resume: returned_no_resume::ReturnedNoResume,
+    /// `rage_click`.
+    pub rage_click: rage_click::RageClick,
+}
+
+impl Detectors {
+    fn all(&mut self) -> [&mut dyn Detector; 10] {
+        [
+            &mut self.repeated_error,
+            &mut self.import_failure,
+            &mut self.integration_failure,
+            &mut self.stall,
+            &mut self.back_loop,
+            &mut self.help_unresolved,
+            &mut self.step_timeout,
+            &mut self.abandoned,
+            &mut self.returned_no_resume,
+            &mut self.rage_click,
+        ]
+    }
+
+    /// Feeds one input to every detector.
+    pub fn on_input(&mut self, ctx: &Ctx<'_>, now: Millis, input: &Input, fired: &mut Fired) {
+        for d in self.all() {
+            d.on_input(ctx, now, input, fired);
+        }
+    }
+
+    /// Runs every detector whose deadline is at or before `now`.
+    pub fn on_timeout(&mut self, ctx: &Ctx<'_>, now: Millis, fired: &mut Fired) {
+        for d in self.all() {
+            if d.deadline().is_some_and(|t| t <= now) {
+                d.on_timeout(ctx, now, fired);
+            }
+        }
+    }
+
+    /// The earliest deadline of all detectors.
+    pub fn deadline(&self) -> Option<Millis> {
+        let all: [&dyn Detector; 10] = [
+            &self.repeated_error,
+            &self.import_failure,
+            &self.integration_failure,
+            &self.stall,
+            &self.back_loop,
+            &self.help_unresolved,
+            &self.step_timeout,
+            &self.abandoned,
+            &self.returned_no_resume,
+            &self.rage_click,
+        ];
+        all.iter().filter_map(|d| d.deadline()).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_collapses_numbers_case_and_space() {
+        assert_eq!(
+            normalise("  Row 12  has  3 columns "),
+            normalise("row 7 has 15 columns")
+        );
+        assert_eq!(normalise("Row 12 has 3\tcolumns"), "row # has # columns");
+        assert_ne!(normalise("bad email"), normalise("bad phone"));
+    }
+
+    #[test]
+    fn prune_keeps_the_window_inclusive() {
+        let mut t = vec![0, 5, 10];
+        prune(&mut t, 15, 10);
+        assert_eq!(t, vec![5, 10]);
+        prune(&mut t, 100, 10);
+        assert!(t.is_empty());
+    }
+}

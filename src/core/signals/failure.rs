@@ -1,0 +1,77 @@
+//! What `import_failure` and `integration_failure` share: every error of their kind fires,
+//! and the same failure seen `repeated_error_count` (2) times within `repeated_error_window_ms`
+//! (10 min) fires as major.
+
+use super::{prune, Ctx, ErrorKey, Fire, Fired};
+use crate::core::input::{ErrorKind, Input};
+use crate::core::signal::{Severity, SignalKind};
+use crate::core::Millis;
+
+/// Distinct failures remembered.
+const MAX_KEYS: usize = 16;
+
+/// One failure detector, parameterised by the error kind it watches.
+#[derive(Debug, Default)]
+pub struct Failure {
+    seen: Vec<(ErrorKey, Vec<Millis>)>,
+}
+
+impl Failure {
+    /// Looks at one input for errors of `kind`, raising `signal`.
+    pub fn on_input(
+        &mut self,
+        kind: ErrorKind,
+        signal: SignalKind,
+        ctx: &Ctx<'_>,
+        now: Millis,
+        input: &Input,
+        fired: &mut Fired,
+    ) {
+        let Input::Error(e) = input else { return };
+        if e.kind != kind || !ctx.error_counts {
+            return;
+        }
+        let window = ctx.cfg.repeated_error_window_ms;
+        let key = ErrorKey::of(e, ctx.error_step);
+        let i = match self.seen.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                if self.seen.len() >= MAX_KEYS {
+                    self.seen.remove(0);
+                }
+                self.seen.push((key, Vec::new()));
+                self.seen.len() - 1
+            }
+        };
+        let Some((_, times)) = self.seen.get_mut(i) else {
+            return;
+        };
+        prune(times, now, window);
+        times.push(now);
+        let n = times.len() as u32;
+        let repeated = n >= ctx.cfg.repeated_error_count.max(2);
+        let what = match kind {
+            ErrorKind::Import => "import",
+            _ => "integration",
+        };
+        fired.push(Fire {
+            kind: signal,
+            step: ctx.error_step,
+            severity: if repeated {
+                Severity::Major
+            } else {
+                Severity::Minor
+            },
+            count: n,
+            detail: if repeated {
+                format!(
+                    "{what} failed {n} times within {} min",
+                    window / crate::core::MINUTE
+                )
+            } else {
+                format!("{what} failed")
+            },
+            code: e.code.clone(),
+        });
+    }
+}

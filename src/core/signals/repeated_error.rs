@@ -1,0 +1,85 @@
+//! `repeated_error`: the same error (same step + code, or the same normalised message when it
+//! has no code) occurs `repeated_error_count` (2) times within `repeated_error_window_ms`
+//! (10 min). Fires once per error per step until progress is made; the total goes on counting.
+
+use super::{prune, Ctx, Detector, ErrorKey, Fire, Fired};
+use crate::core::input::Input;
+use crate::core::signal::SignalKind;
+use crate::core::Millis;
+
+/// Errors seen are few; past this many distinct ones, the oldest quiet one is forgotten.
+const MAX_KEYS: usize = 32;
+
+#[derive(Debug)]
+struct Seen {
+    key: ErrorKey,
+    code: Option<String>,
+    times: Vec<Millis>,
+    total: u32,
+    fired: bool,
+}
+
+/// The `repeated_error` detector.
+#[derive(Debug, Default)]
+pub struct RepeatedError {
+    seen: Vec<Seen>,
+}
+
+impl Detector for RepeatedError {
+    fn on_input(&mut self, ctx: &Ctx<'_>, now: Millis, input: &Input, fired: &mut Fired) {
+        if ctx.progress {
+            // Progress re-arms every error and restarts its window; totals keep counting.
+            for s in &mut self.seen {
+                s.fired = false;
+                s.times.clear();
+            }
+        }
+        let Input::Error(e) = input else { return };
+        if !ctx.error_counts {
+            return;
+        }
+        let window = ctx.cfg.repeated_error_window_ms;
+        let key = ErrorKey::of(e, ctx.error_step);
+        let i = match self.seen.iter().position(|s| s.key == key) {
+            Some(i) => i,
+            None => {
+                if self.seen.len() >= MAX_KEYS {
+                    let quiet = self.seen.iter().position(|s| !s.fired).unwrap_or(0);
+                    self.seen.remove(quiet);
+                }
+                self.seen.push(Seen {
+                    key,
+                    code: e.code.clone(),
+                    times: Vec::new(),
+                    total: 0,
+                    fired: false,
+                });
+                self.seen.len() - 1
+            }
+        };
+        let Some(s) = self.seen.get_mut(i) else {
+            return;
+        };
+        prune(&mut s.times, now, window);
+        s.times.push(now);
+        s.total = s.total.saturating_add(1);
+        let recent = s.times.len() as u32;
+        if !s.fired && recent >= ctx.cfg.repeated_error_count {
+            s.fired = true;
+            fired.push(Fire {
+                code: s.code.clone(),
+                ..Fire::minor(
+                    SignalKind::RepeatedError,
+                    s.key.step,
+                    s.total,
+                    format!(
+                        "same error {} times on this step ({} within {} min)",
+                        s.total,
+                        recent,
+                        window / crate::core::MINUTE
+                    ),
+                )
+            });
+        }
+    }
+}

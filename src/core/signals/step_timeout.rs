@@ -1,0 +1,73 @@
+//! `step_timeout`: a step was entered and not completed within `step_timeout_ms` (30 min,
+//! wall time). Leaving the step does not stop the clock: it was started and not finished.
+//! Fires once per step.
+
+use super::{Ctx, Detector, Fire, Fired};
+use crate::core::input::Input;
+use crate::core::signal::SignalKind;
+use crate::core::Millis;
+
+#[derive(Debug)]
+struct Open {
+    step: usize,
+    due: Millis,
+    fired: bool,
+}
+
+/// The `step_timeout` detector.
+#[derive(Debug, Default)]
+pub struct StepTimeout {
+    open: Vec<Open>,
+    deadline: Option<Millis>,
+}
+
+impl StepTimeout {
+    fn update(&mut self) {
+        self.deadline = self.open.iter().filter(|o| !o.fired).map(|o| o.due).min();
+    }
+}
+
+impl Detector for StepTimeout {
+    fn on_input(&mut self, ctx: &Ctx<'_>, now: Millis, input: &Input, _fired: &mut Fired) {
+        match input {
+            Input::StepEntered { .. } => {
+                if let Some(i) = ctx.step {
+                    if !ctx.step_done && !self.open.iter().any(|o| o.step == i) {
+                        self.open.push(Open {
+                            step: i,
+                            due: now.saturating_add(ctx.cfg.step_timeout_ms),
+                            fired: false,
+                        });
+                    }
+                }
+            }
+            Input::StepCompleted { .. } => {
+                self.open.retain(|o| !ctx.is_done(o.step));
+            }
+            _ => {}
+        }
+        self.update();
+    }
+
+    fn on_timeout(&mut self, ctx: &Ctx<'_>, now: Millis, fired: &mut Fired) {
+        for o in &mut self.open {
+            if !o.fired && o.due <= now {
+                o.fired = true;
+                fired.push(Fire::minor(
+                    SignalKind::StepTimeout,
+                    Some(o.step),
+                    1,
+                    format!(
+                        "step not completed within {} min",
+                        ctx.cfg.step_timeout_ms / crate::core::MINUTE
+                    ),
+                ));
+            }
+        }
+        self.update();
+    }
+
+    fn deadline(&self) -> Option<Millis> {
+        self.deadline
+    }
+}
