@@ -880,3 +880,159 @@ proptest! {
         prop_assert_eq!(p.len(), o.len());
     }
 }
+
+// ---- Two tabs sharing one stored queue, one sender at a time (the lock). ----
+
+#[derive(Clone, Debug)]
+enum TabOp {
+    Push,
+    Advance(u64),
+    /// Take the lock (if no tab has a send in flight) and send.
+    Send,
+    /// Answer the send in flight: stored and acknowledged, stored but answer lost, or lost.
+    Answer(u8),
+    /// The tab is hidden; its beacons arrive or not.
+    Hidden(bool),
+    /// The tab reloads (writing storage on `pagehide`); its send in flight arrives or not.
+    Reload(bool),
+    /// The tab writes storage from a stale read (another tab's write raced it).
+    RacyWrite,
+}
+
+fn tab_op() -> impl Strategy<Value = (bool, TabOp)> {
+    let op = prop_oneof![
+        4 => Just(TabOp::Push),
+        1 => (0u64..100_000).prop_map(TabOp::Advance),
+        3 => Just(TabOp::Send),
+        3 => (0u8..4).prop_map(TabOp::Answer),
+        1 => any::<bool>().prop_map(TabOp::Hidden),
+        1 => any::<bool>().prop_map(TabOp::Reload),
+        1 => Just(TabOp::RacyWrite),
+    ];
+    (any::<bool>(), op)
+}
+
+fn run_two_tabs(ops: Vec<(bool, TabOp)>) -> Result<(), TestCaseError> {
+    let mut store = String::new();
+    let mut stale = String::new();
+    let mut tabs = [outbox(), outbox()];
+    let mut flights: [Option<Batch>; 2] = [None, None];
+    let mut now = 1_000_000u64;
+    let mut n = 0u64;
+    let mut pushed = HashSet::new();
+    let mut server = Server::default();
+    let mut ambiguous = HashSet::new();
+    let mut raced = false;
+    for (second, op) in ops {
+        let t = usize::from(second);
+        let o = &mut tabs[t];
+        let mut write = true;
+        match op {
+            TabOp::Push => {
+                n += 1;
+                pushed.insert(
+                    o.push(now, &event(now, "x"), rnd(n), Priority::Normal)
+                        .unwrap(),
+                );
+            }
+            TabOp::Advance(ms) => now += ms,
+            TabOp::Send => {
+                if flights.iter().all(Option::is_none) {
+                    o.sync(now, &store);
+                    flights[t] = o.poll_send(now);
+                }
+            }
+            TabOp::Answer(k) => {
+                if let Some(b) = flights[t].take() {
+                    if k < 2 {
+                        server.receive(&b.body, &mut ambiguous, k == 1);
+                    }
+                    let outcome = if k == 0 { ok() } else { Outcome::Network };
+                    o.on_result(now, b.id, outcome, 3);
+                }
+            }
+            TabOp::Hidden(arrive) => {
+                for body in o.on_hidden(now) {
+                    if arrive {
+                        server.receive(&body, &mut ambiguous, true);
+                    }
+                }
+            }
+            TabOp::Reload(arrives) => {
+                if let Some(b) = flights[t].take() {
+                    if arrives {
+                        server.receive(&b.body, &mut ambiguous, true);
+                    }
+                }
+                // `pagehide` writes once more, which also heals a raced write.
+                o.sync(now, &store);
+                store = o.snapshot();
+                *o = outbox();
+                o.sync(now, &store);
+            }
+            TabOp::RacyWrite => {
+                o.sync(now, &stale);
+                store = o.snapshot();
+                o.on_persisted();
+                raced = true;
+                write = false;
+            }
+        }
+        if write {
+            stale = store.clone();
+            o.sync(now, &store);
+            store = o.snapshot();
+            o.on_persisted();
+        }
+    }
+    // Healthy again: the tabs take turns until both are empty.
+    for (t, f) in flights.iter_mut().enumerate() {
+        if let Some(b) = f.take() {
+            tabs[t].on_result(now, b.id, Outcome::Network, 0);
+        }
+    }
+    for round in 0.. {
+        prop_assert!(round < 20_000, "the tabs drain");
+        let t = round % 2;
+        let o = &mut tabs[t];
+        o.sync(now, &store);
+        o.on_online(now);
+        if let Some(at) = o.poll_timeout() {
+            now = now.max(at);
+            if let Some(b) = o.poll_send(now) {
+                server.receive(&b.body, &mut ambiguous, false);
+                o.on_result(now, b.id, ok(), 0);
+            }
+        }
+        o.sync(now, &store);
+        store = o.snapshot();
+        o.on_persisted();
+        if tabs.iter().all(Outbox::is_empty) {
+            break;
+        }
+    }
+    let got: HashSet<&String> = server.got.keys().collect();
+    let want: HashSet<&String> = pushed.iter().collect();
+    prop_assert_eq!(got, want, "nothing lost, nothing invented");
+    if !raced {
+        for (id, (times, _)) in &server.got {
+            prop_assert!(
+                *times == 1 || ambiguous.contains(id),
+                "{} sent {} times",
+                id,
+                times
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    #[test]
+    fn two_tabs_lose_nothing_and_duplicate_only_when_ambiguous(
+        ops in prop::collection::vec(tab_op(), 0..120)
+    ) {
+        run_two_tabs(ops)?;
+    }
+}
