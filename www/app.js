@@ -167,7 +167,7 @@ $("#import-button").addEventListener("click", async () => {
   const f = $("#csv-file").files[0];
   const status = $("#import-status");
   $("#import-error").textContent = "";
-  $("#csv-file").removeAttribute("aria-invalid");
+  $("#import-required").textContent = "";
   if (!f) { formError("#import-error", "Choose a CSV file to import first."); return; }
   if (f.size > MAX_CSV_BYTES) { formError("#import-error", "Import failed: the file is larger than 1 MB. Split it and upload the parts."); return; }
   status.textContent = "Importing…";
@@ -176,7 +176,6 @@ $("#import-button").addEventListener("click", async () => {
   const result = checkCsv(f.name, text);
   status.textContent = "";
   if (result.error) {
-    $("#csv-file").setAttribute("aria-invalid", "true");
     formError("#import-error", result.error);
     return;
   }
@@ -194,7 +193,7 @@ $("#import-button").addEventListener("click", async () => {
 
 $("#form-import").addEventListener("submit", (e) => {
   e.preventDefault();
-  if (!imported) { formError("#import-error", "Import your contacts before you continue."); return; }
+  if (!imported) { formError("#import-required", "Import your contacts before you continue."); return; }
   go("integration");
 });
 
@@ -205,6 +204,7 @@ $("#connect-button").addEventListener("click", async () => {
   const provider = $("input[name=provider]:checked").value;
   const status = $("#integration-status");
   $("#integration-error").textContent = "";
+  $("#integration-required").textContent = "";
   $("#api-key").removeAttribute("aria-invalid");
   status.textContent = "Checking the key…";
   await new Promise((r) => setTimeout(r, 600));
@@ -225,7 +225,7 @@ $("#connect-button").addEventListener("click", async () => {
 
 $("#form-integration").addEventListener("submit", (e) => {
   e.preventDefault();
-  if (!connected) { formError("#integration-error", "Test the connection before you continue."); return; }
+  if (!connected) { formError("#integration-required", "Test the connection before you continue."); return; }
   go("team");
 });
 

@@ -9,7 +9,11 @@ import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const BIN = process.env.UNSTUCK_BIN || join(ROOT, "target/release/unstuck");
+// The server's optimised build (`cargo build --profile server -p unstuck-server`, the same one
+// scripts/serve.sh runs); a release build works too. UNSTUCK_BIN overrides both.
+export const BIN = process.env.UNSTUCK_BIN
+  || [join(ROOT, "target/server/unstuck"), join(ROOT, "target/release/unstuck")].find((p) => existsSync(p))
+  || join(ROOT, "target/server/unstuck");
 export const ARTIFACTS = join(ROOT, "artifacts");
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -22,7 +26,7 @@ const run = promisify(execFile);
  * Returns `{ url, database, stop(), events() }`; `stop()` also removes the files.
  */
 export async function startServer({ www = join(ROOT, "www"), dist = join(ROOT, "dist") } = {}) {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run cargo build --release -p unstuck-server`);
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run cargo build --profile server -p unstuck-server`);
   const dir = mkdtempSync(join(tmpdir(), "unstuck-e2e-"));
   const database = `sqlite://${join(dir, "e2e.db")}`;
   const child = spawn(
