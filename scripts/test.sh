@@ -18,6 +18,13 @@ bash scripts/check-native-deps.sh
 stage "native tests (engine, config, routing, CLI, server)"
 cargo nextest run --workspace --no-fail-fast
 
+stage "server store tests on PostgreSQL (a throwaway cluster)"
+# The same tests as above, `::postgres` variants, now with a database (they skip without one).
+source scripts/pg.sh
+pg_start -c fsync=off -c full_page_writes=off
+cargo nextest run -p unstuck-server --no-fail-fast -E 'test(/::postgres$/)'
+pg_stop
+
 stage "wasm tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

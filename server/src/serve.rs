@@ -1,0 +1,143 @@
+//! `unstuck serve`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::app::{router, AppState, StaticDirs};
+use crate::ratelimit::RateLimiter;
+use crate::sites::Sites;
+use crate::store::Store;
+
+/// How long in-flight requests get to finish after SIGINT/SIGTERM.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// The options of `unstuck serve`.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Address to bind (port 0 = any free port).
+    pub listen: SocketAddr,
+    /// Database URL.
+    pub database: String,
+    /// The sites file; the built-in demo site when absent.
+    pub sites: Option<PathBuf>,
+    /// Static files.
+    pub dirs: StaticDirs,
+    /// Logs as JSON lines instead of text.
+    pub log_json: bool,
+}
+
+/// Sets up `tracing` to stderr (stdout carries only the `listening on` line).
+/// `RUST_LOG` filters; default `info`.
+pub fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    // try_init: a second call (tests) keeps the first subscriber.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Runs the server until SIGINT or SIGTERM; returns an error message if it cannot start.
+pub async fn run(opts: Options) -> Result<(), String> {
+    let sites = match &opts.sites {
+        Some(path) => Sites::from_file(path)?,
+        None => Sites::demo(&opts.dirs.www),
+    };
+    let store = Store::open(&opts.database)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", redact(&opts.database)))?;
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let state = Arc::new(AppState {
+        sites,
+        store: store.clone(),
+        limiter: RateLimiter::default(),
+    });
+    let app = router(state, &opts.dirs);
+    tracing::info!(%addr, database = %redact(&opts.database), "serving");
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on http://{addr}");
+        let _ = out.flush();
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut stop_for_serve = stop_rx.clone();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop_for_serve.wait_for(|s| *s).await;
+    });
+    let signal = tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stop_tx.send(true);
+    });
+    let mut stop_for_drain = stop_rx;
+    let drain_deadline = async move {
+        let _ = stop_for_drain.wait_for(|s| *s).await;
+        tokio::time::sleep(DRAIN).await;
+    };
+    tokio::select! {
+        r = server => r.map_err(|e| format!("server error: {e}"))?,
+        () = drain_deadline => tracing::warn!("requests still open after {DRAIN:?}; closing anyway"),
+    }
+    signal.abort();
+    // Every handler has returned, so every accepted batch is queued or written: finish them.
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// A database URL without its password, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

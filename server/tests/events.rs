@@ -1,0 +1,344 @@
+//! `POST /v1/events` and the other endpoints, against the real server and a real database,
+//! each on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{batch, write, Server};
+use hyper::{Method, StatusCode};
+
+const TEXT: (&str, &str) = ("content-type", "text/plain;charset=UTF-8");
+
+store_test!(a_batch_is_stored_once_then_counted_as_duplicates, |db| {
+    let server = Server::start(db, &[]);
+    let body = batch("demo", 1, 1, 20);
+    let first = server.post(body.clone()).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.json());
+    assert_eq!(
+        first.json(),
+        serde_json::json!({"stored": 20, "duplicates": 0})
+    );
+    let again = server.post(body).await;
+    assert_eq!(
+        again.json(),
+        serde_json::json!({"stored": 0, "duplicates": 20})
+    );
+    // Overlapping batch: 10 old, 10 new.
+    let overlap = server.post(batch("demo", 1, 11, 20)).await;
+    assert_eq!(
+        overlap.json(),
+        serde_json::json!({"stored": 10, "duplicates": 10})
+    );
+    assert_eq!(db.count(), 30);
+    assert!(server.stop(), "graceful stop");
+});
+
+store_test!(an_id_repeated_inside_one_batch_is_stored_once, |db| {
+    let server = Server::start(db, &[]);
+    let mut body: serde_json::Value = serde_json::from_str(&batch("demo", 2, 1, 3)).unwrap();
+    let events = body["events"].as_array_mut().unwrap();
+    let copy = events[0].clone();
+    events.push(copy);
+    // The same UUID in upper case is the same id.
+    let mut upper = events[1].clone();
+    upper["id"] = upper["id"].as_str().unwrap().to_uppercase().into();
+    events.push(upper);
+    let r = server.post(body.to_string()).await;
+    assert_eq!(r.json(), serde_json::json!({"stored": 3, "duplicates": 2}));
+    assert_eq!(db.count(), 3);
+});
+
+store_test!(unknown_event_types_and_fields_are_kept, |db| {
+    let server = Server::start(db, &[]);
+    let body = serde_json::json!({"site": "demo", "session": "s", "future_field": {"a": 1}, "events": [
+        {"id": common::id(9, 1), "seq": 1, "t": 5, "type": "from_the_future", "nested": {"deep": [1, "two", null]}, "emoji": "😀 ü 中文"}
+    ]});
+    let r = server.post(body.to_string()).await;
+    assert_eq!(r.json()["stored"], 1);
+    let line: serde_json::Value = serde_json::from_str(db.export(&[]).trim()).unwrap();
+    assert_eq!(line["id"], common::id(9, 1));
+    assert_eq!(line["type"], "from_the_future");
+    assert_eq!(line["seq"], 1);
+    assert_eq!(line["t"], 5);
+    assert_eq!(line["site"], "demo");
+    assert_eq!(line["session"], "s");
+    assert_eq!(
+        line["payload"],
+        serde_json::json!({"nested": {"deep": [1, "two", null]}, "emoji": "😀 ü 中文"})
+    );
+});
+
+store_test!(json_content_type_is_accepted_and_others_refused, |db| {
+    let server = Server::start(db, &[]);
+    let r = server
+        .request(
+            Method::POST,
+            "/v1/events",
+            &[("content-type", "application/json")],
+            batch("demo", 3, 1, 2),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for ct in [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "image/png",
+        "text/html",
+    ] {
+        let r = server
+            .request(
+                Method::POST,
+                "/v1/events",
+                &[("content-type", ct)],
+                batch("demo", 3, 10, 2),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}");
+        assert!(r.error().contains("content-type"), "{}", r.error());
+    }
+    let r = server
+        .request(Method::POST, "/v1/events", &[], batch("demo", 3, 10, 2))
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(db.count(), 2);
+});
+
+store_test!(malformed_bodies_get_400_with_the_place, |db| {
+    let server = Server::start(db, &[]);
+    let mut body: serde_json::Value = serde_json::from_str(&batch("demo", 4, 1, 5)).unwrap();
+    body["events"][3]["id"] = "not-a-uuid".into();
+    let r = server.post(body.to_string()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error(), "events[3].id: not a UUID");
+    // Nothing of a refused batch is stored, not even its valid events.
+    assert_eq!(db.count(), 0);
+});
+
+store_test!(over_64_kb_gets_413, |db| {
+    let server = Server::start(db, &[]);
+    let mut body: serde_json::Value = serde_json::from_str(&batch("demo", 5, 1, 1)).unwrap();
+    body["events"][0]["detail"] = "x".repeat(70_000).into();
+    let r = server.post(body.to_string()).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.error().contains("65536"), "{}", r.error());
+    // Just under the limit is fine.
+    body["events"][0]["detail"] = "x".repeat(60_000).into();
+    let r = server.post(body.to_string()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(db.count(), 1);
+});
+
+store_test!(unknown_site_gets_403, |db| {
+    let server = Server::start(db, &[]);
+    let r = server.post(batch("not-a-site", 6, 1, 2)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.error(), "unknown site \"not-a-site\"");
+    assert_eq!(db.count(), 0);
+});
+
+store_test!(origins_are_checked_per_site, |db| {
+    let server = Server::start(db, &[]);
+    let post = |origin: &'static str, first| {
+        let body = batch("demo", 7, first, 1);
+        let server = &server;
+        async move {
+            server
+                .request(
+                    Method::POST,
+                    "/v1/events",
+                    &[TEXT, ("origin", origin)],
+                    body,
+                )
+                .await
+        }
+    };
+    for (i, ok) in [
+        "http://localhost:5173",
+        "http://127.0.0.1:8787",
+        "http://localhost",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = post(ok, i as u32 + 1).await;
+        assert_eq!(r.status, StatusCode::OK, "{ok}");
+        assert_eq!(r.header("access-control-allow-origin"), Some(*ok));
+        assert!(r
+            .header("access-control-expose-headers")
+            .unwrap()
+            .contains("retry-after"));
+    }
+    for (i, bad) in [
+        "http://evil.example",
+        "http://localhost.evil.example",
+        "null",
+        "http://127.0.0.2:80",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = post(bad, 100 + i as u32).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{bad}");
+        assert_eq!(r.header("access-control-allow-origin"), None, "{bad}");
+        assert!(r.error().contains("not allowed"), "{}", r.error());
+    }
+    assert_eq!(db.count(), 3);
+    // Preflight (application/json): allowed origin gets the CORS answer, others none.
+    let r = server
+        .request(
+            Method::OPTIONS,
+            "/v1/events",
+            &[
+                ("origin", "http://localhost:3000"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://localhost:3000")
+    );
+    assert!(r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("content-type"));
+    let r = server
+        .request(
+            Method::OPTIONS,
+            "/v1/events",
+            &[
+                ("origin", "https://evil.example"),
+                ("access-control-request-method", "POST"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+});
+
+store_test!(rate_limit_answers_429_with_retry_after, |db| {
+    let sites = write(
+        db.dir.path(),
+        "sites.json",
+        r#"{"sites": [{"key": "tight", "origins": ["*"], "rate_limit": {"per_second": 0.1, "burst": 2}},
+                      {"key": "open", "origins": ["*"], "rate_limit": null}]}"#,
+    );
+    let server = Server::start(db, &["--sites", sites.to_str().unwrap()]);
+    assert_eq!(
+        server.post(batch("tight", 8, 1, 1)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.post(batch("tight", 8, 2, 1)).await.status,
+        StatusCode::OK
+    );
+    let r = server.post(batch("tight", 8, 3, 1)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    assert!(r.error().contains("rate limit"));
+    // Another site has its own bucket; `null` means no limit.
+    for i in 0..30 {
+        assert_eq!(
+            server.post(batch("open", 8, 100 + i, 1)).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(db.count(), 32);
+});
+
+store_test!(healthz_and_static_files, |db| {
+    write(db.dir.path(), "www/index.html", "<h1>demo</h1>");
+    write(db.dir.path(), "dist/unstuck_bg.wasm", "\0asm");
+    write(db.dir.path(), "dist/unstuck.js", "console.log(1)");
+    let server = Server::start(db, &[]);
+    let r = server.request(Method::GET, "/healthz", &[], "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["ok"], true);
+    let r = server.request(Method::GET, "/", &[], "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, b"<h1>demo</h1>");
+    let r = server
+        .request(Method::GET, "/unstuck/unstuck_bg.wasm", &[], "")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), Some("application/wasm"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let r = server
+        .request(Method::GET, "/unstuck/unstuck.js", &[], "")
+        .await;
+    assert!(r.header("content-type").unwrap().contains("javascript"));
+    let r = server.request(Method::GET, "/nope.html", &[], "").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+});
+
+store_test!(missing_demo_config_is_a_404_with_a_reason, |db| {
+    let server = Server::start(db, &[]);
+    let r = server
+        .request(Method::GET, "/v1/config/demo", &[], "")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.error().contains("unstuck.config.json"), "{}", r.error());
+    let r = server
+        .request(Method::GET, "/v1/config/other", &[], "")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.error().contains("unknown site"));
+});
+
+store_test!(graceful_stop_keeps_every_acknowledged_batch, |db| {
+    let server = Server::start(db, &[]);
+    let mut stored = 0;
+    for i in 0..10 {
+        stored += server.post(batch("demo", 10, i * 20 + 1, 20)).await.json()["stored"]
+            .as_u64()
+            .unwrap();
+    }
+    assert!(server.stop(), "exit status 0 after SIGTERM");
+    assert_eq!(stored, 200);
+    assert_eq!(db.count(), 200);
+    // And a restart on the same database sees them as duplicates.
+    let server = Server::start(db, &[]);
+    assert_eq!(
+        server.post(batch("demo", 10, 1, 20)).await.json()["duplicates"],
+        20
+    );
+});
+
+store_test!(export_filters_by_site_and_time, |db| {
+    let sites = write(
+        db.dir.path(),
+        "sites.json",
+        r#"{"sites": [{"key": "a", "origins": ["*"]}, {"key": "b", "origins": ["*"]}]}"#,
+    );
+    let server = Server::start(db, &["--sites", sites.to_str().unwrap()]);
+    server.post(batch("a", 11, 1, 3)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let cut = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    server.post(batch("b", 12, 1, 2)).await;
+    let all: Vec<serde_json::Value> = db
+        .export(&[])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(all.len(), 5);
+    assert!(all
+        .iter()
+        .all(|e| e["id"].is_string() && e["type"].is_string() && e["payload"].is_object()));
+    assert_eq!(db.export(&["--site", "a"]).lines().count(), 3);
+    let since = db.export(&["--since", &cut.to_string()]);
+    assert_eq!(since.lines().count(), 2);
+    assert!(since.lines().all(|l| l.contains("\"site\":\"b\"")));
+    assert_eq!(db.export(&["--site", "a", "--since", &cut.to_string()]), "");
+});
