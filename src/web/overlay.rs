@@ -3,12 +3,10 @@
 //!
 //! It ignores the pointer so it never blocks the page under it; dropping it removes it.
 
-use std::fmt::Write;
-
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::tip::{add, shadow_host};
+use super::tip::{el, int, shadow_host};
 use crate::core::output::Signal;
 use crate::core::routing::Tier;
 use crate::core::signal::Severity;
@@ -49,7 +47,7 @@ impl DebugOverlay {
             .and_then(|w| w.document())
             .ok_or(JsValue::NULL)?;
         let (host, root) = shadow_host(&doc, "unstuck-debug", CSS)?;
-        let panel = add(&doc, &root, "div", "")?;
+        let panel = el(&doc, &root, "div", &[], None)?;
         Ok(DebugOverlay { host, panel })
     }
 
@@ -69,8 +67,9 @@ impl Drop for DebugOverlay {
 fn render(s: &OverlayState) -> String {
     let mut out = String::from("unstuck debug\nstep: ");
     out += s.step.as_deref().unwrap_or("-");
-    let percent = (s.progress.clamp(0.0, 1.0) * 100.0 + 0.5) as u32;
-    let _ = write!(out, " ({percent}%)\ntier: ");
+    out += " (";
+    out += &int((s.progress.clamp(0.0, 1.0) * 100.0 + 0.5) as i32);
+    out += "%)\ntier: ";
     out += match s.tier {
         None => "-",
         Some(Tier::SelfServe) => "self_serve",

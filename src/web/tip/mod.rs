@@ -102,51 +102,72 @@ impl TipView {
         let rtl = is_rtl(&doc);
         let anchor = show.anchor.clone().or_else(|| tip.anchor.clone());
 
-        let card = add(&doc, &root, "div", "c")?;
-        card.set_attribute("role", "region")?;
-        let label = match &tip.title {
-            Some(t) => format!("Tip: {t}"),
-            None => "Tip".into(),
-        };
-        card.set_attribute("aria-label", &label)?;
-        card.set_attribute("dir", if rtl { "rtl" } else { "ltr" })?;
-        let close = add(&doc, &card, "button", "x")?;
-        close.set_attribute("aria-label", "Dismiss tip")?;
-        close.set_attribute("data-a", "x")?;
-        close.set_text_content(Some("×"));
+        let label = ["Tip", tip.title.as_deref().map_or("", |_| ": ")].concat()
+            + tip.title.as_deref().unwrap_or("");
+        let dir = if rtl { "rtl" } else { "ltr" };
+        let card = el(
+            &doc,
+            &root,
+            "div",
+            &[
+                ("class", "c"),
+                ("role", "region"),
+                ("aria-label", &label),
+                ("dir", dir),
+            ],
+            None,
+        )?;
+        let x = [
+            ("class", "x"),
+            ("aria-label", "Dismiss tip"),
+            ("data-a", "x"),
+        ];
+        el(&doc, &card, "button", &x, Some("×"))?;
 
         // The message lives in a polite live region that is in the page before its text is,
         // which is what makes screen readers announce it.
-        let live = add(&doc, &card, "div", "m")?;
-        live.set_attribute("role", "status")?;
-        live.set_attribute("aria-live", "polite")?;
+        let live = [("class", "m"), ("role", "status"), ("aria-live", "polite")];
+        let live = el(&doc, &card, "div", &live, None)?;
         let msg = doc.create_element("div")?;
         if let Some(title) = &tip.title {
-            add(&doc, &msg, "p", "t")?.set_text_content(Some(title));
+            el(&doc, &msg, "p", &[("class", "t")], Some(title))?;
         }
-        add(&doc, &msg, "p", "")?.set_text_content(Some(&tip.text));
+        el(&doc, &msg, "p", &[], Some(&tip.text))?;
 
-        let actions = add(&doc, &card, "div", "a")?;
+        let actions = el(&doc, &card, "div", &[("class", "a")], None)?;
         // "Show me" needs something to scroll to: an anchor that is rendered (maybe off screen).
         let target = anchor
             .as_deref()
             .and_then(|a| find(&doc, a))
             .map(|a| rect(&a));
         if target.is_some_and(|r| r.w > 0.0 && r.h > 0.0) {
-            button(&doc, &actions, "s", "Show me")?;
+            el(
+                &doc,
+                &actions,
+                "button",
+                &[("data-a", "s")],
+                Some("Show me"),
+            )?;
         }
         if let Some(link) = tip.link.as_ref().filter(|l| safe_href(&l.href)) {
-            let a = add(&doc, &actions, "a", "")?;
-            a.set_attribute("href", &link.href)?;
-            a.set_attribute("target", "_blank")?;
-            a.set_attribute("rel", "noopener noreferrer")?;
-            a.set_attribute("data-a", "l")?;
-            a.set_text_content(Some(&link.label));
+            let a = [
+                ("href", link.href.as_str()),
+                ("target", "_blank"),
+                ("rel", "noopener noreferrer"),
+                ("data-a", "l"),
+            ];
+            el(&doc, &actions, "a", &a, Some(&link.label))?;
         }
         if tip.offer_help {
-            button(&doc, &actions, "h", "Get help")?;
+            el(
+                &doc,
+                &actions,
+                "button",
+                &[("data-a", "h")],
+                Some("Get help"),
+            )?;
         }
-        let ring = add(&doc, &root, "div", "r")?;
+        let ring = el(&doc, &root, "div", &[("class", "r")], None)?;
 
         let inner = Rc::new(Inner {
             win: win.clone(),
@@ -185,8 +206,8 @@ impl TipView {
         let w = Rc::downgrade(&inner);
         let listeners = [
             // Scroll does not bubble; capturing at the window sees every scrolling container.
-            Listener::new(&win, "scroll", true, true, schedule(&w))?,
-            Listener::new(&win, "resize", false, true, schedule(&w))?,
+            Listener::new(&win, "scroll", true, true, schedule(&w)),
+            Listener::new(&win, "resize", false, true, schedule(&w)),
             Listener::new(&doc, "keydown", false, false, {
                 let w = w.clone();
                 move |e: Event| {
@@ -199,12 +220,12 @@ impl TipView {
                         i.dismiss(DismissReason::Escape);
                     }
                 }
-            })?,
+            }),
             Listener::new(&root, "click", false, false, move |e: Event| {
                 if let Some(i) = w.upgrade() {
                     i.click(&e);
                 }
-            })?,
+            }),
         ];
         inner.schedule();
         Ok(TipView {
@@ -333,22 +354,23 @@ impl Listener {
         capture: bool,
         passive: bool,
         f: impl FnMut(Event) + 'static,
-    ) -> Result<Listener, JsValue> {
+    ) -> Listener {
         let cb = Closure::<dyn FnMut(Event)>::new(f);
         let opts = AddEventListenerOptions::new();
         opts.set_capture(capture);
         opts.set_passive(passive);
-        target.add_event_listener_with_callback_and_add_event_listener_options(
+        // Cannot fail for a function callback; a failure would only mean no events.
+        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
             kind,
             cb.as_ref().unchecked_ref(),
             &opts,
-        )?;
-        Ok(Listener {
+        );
+        Listener {
             target: target.clone(),
             kind,
             capture,
             cb,
-        })
+        }
     }
 }
 
@@ -379,32 +401,31 @@ pub(super) fn shadow_host(
             sheet.replace_sync(css)?;
             root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
         }
-        Err(_) => add(doc, &root, "style", "")?.set_text_content(Some(css)),
+        Err(_) => drop(el(doc, &root, "style", &[], Some(css))?),
     }
     doc.body().ok_or(JsValue::NULL)?.append_child(&host)?;
     Ok((host, root))
 }
 
-/// Appends a new `<tag class=class>` to `parent`.
-pub(super) fn add(
+/// Appends a new `<tag>` with these attributes and text to `parent`. Attribute values and
+/// text go in as data (never parsed as HTML), which is what keeps hostile config inert.
+pub(super) fn el(
     doc: &Document,
     parent: &web_sys::Node,
     tag: &str,
-    class: &str,
+    attrs: &[(&str, &str)],
+    text: Option<&str>,
 ) -> Result<Element, JsValue> {
-    let el = doc.create_element(tag)?;
-    if !class.is_empty() {
-        el.set_attribute("class", class)?;
+    let e = doc.create_element(tag)?;
+    for (k, v) in attrs {
+        // Only fails for invalid attribute names, and ours are constants.
+        let _ = e.set_attribute(k, v);
     }
-    parent.append_child(&el)?;
-    Ok(el)
-}
-
-fn button(doc: &Document, parent: &Element, action: &str, label: &str) -> Result<(), JsValue> {
-    let b = add(doc, parent, "button", "")?;
-    b.set_attribute("data-a", action)?;
-    b.set_text_content(Some(label));
-    Ok(())
+    if text.is_some() {
+        e.set_text_content(text);
+    }
+    parent.append_child(&e)?;
+    Ok(e)
 }
 
 /// The page's direction from the nearest `dir` on `<body>` or `<html>`.
@@ -430,6 +451,30 @@ fn rect(el: &Element) -> Rect {
     }
 }
 
+/// `v` as CSS pixels, without pulling the formatting machinery into the wasm.
 fn px(v: i32) -> String {
-    format!("{v}px")
+    let mut s = int(v);
+    s += "px";
+    s
+}
+
+/// Decimal text of `v`.
+pub(super) fn int(v: i32) -> String {
+    let mut digits = [0u8; 11];
+    let mut i = digits.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        digits[i] = b'-';
+    }
+    // ASCII digits always decode; the fallback is never taken.
+    String::from(core::str::from_utf8(&digits[i..]).unwrap_or("0"))
 }

@@ -612,3 +612,11 @@ fn stays_inside_a_phone_viewport() {
         place(None, 200.0, 100.0, vw, vh, false)
     );
 }
+
+#[wasm_bindgen_test]
+fn integers_as_text() {
+    for v in [0, 7, -12, 360, i32::MAX, i32::MIN] {
+        assert_eq!(super::int(v), v.to_string());
+    }
+    assert_eq!(super::px(-4), "-4px");
+}

@@ -21,9 +21,10 @@ pub(crate) fn safe_href(href: &str) -> bool {
         .iter()
         .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))
     {
+        // Bytes, not `&str` slicing: no char-boundary panic path in the wasm.
         Some(i) if b[i] == b':' => {
-            let scheme = &href[..i];
-            scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+            let scheme = &b[..i];
+            scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https")
         }
         _ => true,
     }
