@@ -13,7 +13,7 @@ mod url;
 #[cfg(test)]
 mod tests;
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
@@ -54,6 +54,7 @@ const CSS: &str = concat!(
     "button,a{font:inherit;color:var(--a);background:none;border:1px solid;border-radius:6px;padding:4px 10px;cursor:pointer;text-decoration:none}",
     ".x{position:absolute;top:6px;inset-inline-end:6px;border:0;padding:0 6px;color:inherit;font-size:18px;line-height:1.3}",
     ".a{display:flex;flex-wrap:wrap;gap:8px;margin-top:10px}.a:empty{display:none}",
+    ".s{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}",
     ":focus-visible{outline:2px solid var(--a);outline-offset:2px}",
     ".r{position:fixed;z-index:2147483646;pointer-events:none;border-radius:6px;box-shadow:0 0 0 3px var(--a);display:none}",
     "@media(prefers-reduced-motion:no-preference){.c{animation:u .2s}}@keyframes u{from{opacity:0}}"
@@ -75,7 +76,8 @@ struct Inner {
     ring: HtmlElement,
     /// The live region, empty until the first frame so screen readers announce its text.
     live: Element,
-    msg: Element,
+    /// What goes in it; taken on the first frame.
+    said: RefCell<Option<String>>,
     anchor: Option<String>,
     rtl: bool,
     /// The pending animation frame's id, 0 when none.
@@ -124,15 +126,22 @@ impl TipView {
         ];
         el(&doc, &card, "button", &x, Some("×"))?;
 
-        // The message lives in a polite live region that is in the page before its text is,
-        // which is what makes screen readers announce it.
-        let live = [("class", "m"), ("role", "status"), ("aria-live", "polite")];
-        let live = el(&doc, &card, "div", &live, None)?;
-        let msg = doc.create_element("div")?;
+        // What it says, shown at once but hidden from assistive technology, which hears it
+        // instead from a polite live region filled one frame later: a region must be in the
+        // page before its text is for screen readers to announce it.
+        let msg = el(&doc, &card, "div", &[("aria-hidden", "true")], None)?;
         if let Some(title) = &tip.title {
             el(&doc, &msg, "p", &[("class", "t")], Some(title))?;
         }
         el(&doc, &msg, "p", &[], Some(&tip.text))?;
+        let live = [("class", "s"), ("role", "status"), ("aria-live", "polite")];
+        let live = el(&doc, &card, "div", &live, None)?;
+        let said = match &tip.title {
+            // A pause between title and text, unless the title already ends in one.
+            Some(t) if t.ends_with(['.', '?', '!', ':']) => [t.as_str(), " ", &tip.text].concat(),
+            Some(t) => [t.as_str(), ". ", &tip.text].concat(),
+            None => tip.text.clone(),
+        };
 
         let actions = el(&doc, &card, "div", &[("class", "a")], None)?;
         // "Show me" needs something to scroll to: an anchor that is rendered (maybe off screen).
@@ -176,7 +185,7 @@ impl TipView {
             card: card.unchecked_into(),
             ring: ring.unchecked_into(),
             live,
-            msg,
+            said: RefCell::new(Some(said)),
             anchor,
             rtl,
             raf: Cell::new(0),
@@ -227,6 +236,9 @@ impl TipView {
                 }
             }),
         ];
+        // Placed at once (visible even where frames are throttled); the frame fills the live
+        // region and places again after the first layout settles.
+        inner.place();
         inner.schedule();
         Ok(TipView {
             inner,
@@ -271,9 +283,14 @@ impl Inner {
         if self.done.get() {
             return;
         }
-        if !self.msg.is_connected() {
-            let _ = self.live.append_child(&self.msg);
+        if let Some(said) = self.said.take() {
+            self.live.set_text_content(Some(&said));
         }
+        self.place();
+    }
+
+    /// Puts the card (and the ring, after "Show me") where they belong now.
+    fn place(&self) {
         let el = self.doc.document_element();
         let (vw, vh) = el
             .map(|e| (e.client_width() as f64, e.client_height() as f64))

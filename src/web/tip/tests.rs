@@ -187,6 +187,30 @@ async fn renders_in_an_open_shadow_root_with_aria() {
 }
 
 #[wasm_bindgen_test]
+async fn placed_and_visible_before_any_frame_but_announced_after_one() {
+    let (view, _events) = open(&tip(None));
+    let root = root();
+    let card = q(&root, ".c").unwrap();
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&card)
+        .unwrap()
+        .unwrap();
+    assert_eq!(style.get_property_value("visibility").unwrap(), "visible");
+    assert!(rect_of(&card).y > 0.0, "placed in the corner at once");
+    assert!(card.text_content().unwrap().contains("company name"));
+    let live = q(&root, "[aria-live]").unwrap();
+    assert_eq!(
+        live.text_content().as_deref(),
+        Some(""),
+        "region first, text next frame"
+    );
+    next_frame().await;
+    assert!(live.text_content().unwrap().contains("company name"));
+    drop(view);
+}
+
+#[wasm_bindgen_test]
 async fn does_not_steal_focus() {
     let a = Anchor::new("f1", "position:fixed;left:40px;top:40px");
     a.0.focus().unwrap();
@@ -212,6 +236,8 @@ async fn hostile_strings_stay_text() {
     assert!(q(&root, "img").is_none(), "no element from config text");
     assert!(doc().query_selector("img").unwrap().is_none());
     assert_eq!(q(&root, ".t").unwrap().text_content().as_deref(), Some(XSS));
+    let said = q(&root, "[aria-live]").unwrap().text_content().unwrap();
+    assert_eq!(said, format!("{XSS}. {XSS}"));
     assert_eq!(q(&root, "a").unwrap().text_content().as_deref(), Some(XSS));
     let aria = q(&root, ".c").unwrap().get_attribute("aria-label").unwrap();
     assert_eq!(aria, format!("Tip: {XSS}"));
