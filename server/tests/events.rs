@@ -342,3 +342,89 @@ store_test!(export_filters_by_site_and_time, |db| {
     assert!(since.lines().all(|l| l.contains("\"site\":\"b\"")));
     assert_eq!(db.export(&["--site", "a", "--since", &cut.to_string()]), "");
 });
+
+store_test!(config_is_served_with_a_strong_etag_and_304, |db| {
+    let config = r#"{"steps": [{"id": "welcome"}, {"id": "profile"}]}"#;
+    write(db.dir.path(), "sites/shop.json", config);
+    write(db.dir.path(), "sites/broken.json", r#"{"steps": "nope"}"#);
+    let sites = write(
+        db.dir.path(),
+        "sites/sites.json",
+        r#"{"sites": [{"key": "shop", "origins": ["https://shop.example"], "config": "shop.json"}]}"#,
+    );
+    let server = Server::start(db, &["--sites", sites.to_str().unwrap()]);
+    let r = server
+        .request(
+            Method::GET,
+            "/v1/config/shop",
+            &[("origin", "https://shop.example")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, config.as_bytes());
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("cache-control"), Some("max-age=60"));
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    let etag = r.header("etag").expect("ETag").to_owned();
+    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "{etag}");
+    let r = server
+        .request(
+            Method::GET,
+            "/v1/config/shop",
+            &[("if-none-match", &etag)],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    let r = server
+        .request(
+            Method::GET,
+            "/v1/config/shop",
+            &[("if-none-match", "\"other\"")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = server
+        .request(
+            Method::GET,
+            "/v1/config/shop",
+            &[("origin", "https://evil.example")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    assert!(server.stop());
+
+    // A sites file naming an invalid config refuses to start, and says where.
+    let bad = write(
+        db.dir.path(),
+        "sites/bad-sites.json",
+        r#"{"sites": [{"key": "x", "origins": ["*"], "config": "broken.json"}]}"#,
+    );
+    let out = std::process::Command::new(common::BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &db.url,
+            "--sites",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("sites[0].config") && err.contains("steps"),
+        "{err}"
+    );
+});
