@@ -47,7 +47,7 @@ pub enum TipEvent {
 const CSS: &str = concat!(
     ":host{all:initial!important;--a:var(--unstuck-accent,#2548d8);--b:var(--unstuck-bg,#fff);--f:var(--unstuck-fg,#1b1c20)}",
     "@media(prefers-color-scheme:dark){:host{--a:var(--unstuck-accent,#9bb0ff);--b:var(--unstuck-bg,#25262b);--f:var(--unstuck-fg,#eceef2)}}",
-    ".c{position:fixed;z-index:2147483647;left:0;top:0;visibility:hidden;box-sizing:border-box;width:max-content;max-width:min(360px,calc(100vw - 16px));",
+    ".c{position:fixed;z-index:2147483647;left:0;top:0;visibility:hidden;box-sizing:border-box;width:max-content;max-width:min(360px,calc(100vw - 16px));max-height:calc(100vh - 16px);overflow:auto;",
     "padding:12px 14px;border-radius:var(--unstuck-radius,10px);background:var(--b);color:var(--f);border:1px solid #8884;",
     "font:14px/1.45 var(--unstuck-font,system-ui,sans-serif);box-shadow:0 4px 18px #0005;overflow-wrap:anywhere}",
     "p{margin:0}.t{font-weight:600;margin:0 0 2px;margin-inline-end:24px}",
