@@ -25,3 +25,11 @@ for f in dist/unstuck.js dist/unstuck_bg.wasm; do
   printf '%-22s %9s %9s %9s\n' "$f" "$(size "$f")" "$(gz "$f")" "$b"
 done
 printf '%-22s %9s %9s %9s   (budget 30000)\n' "SDK total" "" "" "$total"
+# The budget becomes a hard failure once every slice of the SDK is in (UNSTUCK_SIZE_GATE=1).
+if [ "$total" -gt 30000 ]; then
+  if [ "${UNSTUCK_SIZE_GATE:-0}" = 1 ]; then
+    echo "error: the SDK is $total bytes brotli, over the 30000 budget" >&2
+    exit 1
+  fi
+  echo "warning: the SDK is $total bytes brotli, over the 30000 budget" >&2
+fi

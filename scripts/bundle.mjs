@@ -3,5 +3,8 @@
 import { build } from "esbuild";
 
 const common = { bundle: true, minify: true, target: "es2019", legalComments: "none", logLevel: "warning" };
-await build({ ...common, entryPoints: ["js/loader.js"], format: "iife", outfile: "dist/unstuck.js" });
-await build({ ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/unstuck.mjs" });
+// The script tag always passes the wasm URL, so the glue's import.meta fallback is dead code.
+await build({ ...common, entryPoints: ["js/loader.js"], format: "iife", outfile: "dist/unstuck.js",
+  define: { "import.meta.url": "undefined" } });
+// ES2020 keeps `import.meta.url`, by which the glue finds the wasm next to the module.
+await build({ ...common, entryPoints: ["js/esm.js"], format: "esm", target: "es2020", outfile: "dist/unstuck.mjs" });

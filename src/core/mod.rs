@@ -4,6 +4,7 @@ pub mod config;
 pub mod engine;
 pub mod input;
 pub mod map;
+pub mod mask;
 pub mod outbox;
 pub mod output;
 pub mod progress;

@@ -1,6 +1,266 @@
-//! The browser shell (wasm32 only).
+//! The browser shell (wasm32 only): the exported API, page instrumentation, the one timer,
+//! storage, transport and tips around the pure engine. No rule lives here.
+//!
+//! Every export is guarded: bad arguments come back as `JsError` (the JS side swallows them and
+//! logs in debug mode); a panic (`panic = "abort"`) marks the SDK dead through the panic hook,
+//! after which every entry point and listener returns at once.
 
-#[allow(dead_code)] // Until the shell renders tips and the debug overlay through them.
+mod dom;
 mod overlay;
-#[allow(dead_code)]
+mod shell;
+mod source;
+mod storage;
 mod tip;
+mod transport;
+mod watch;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use js_sys::{Function, JSON};
+use wasm_bindgen::prelude::*;
+
+use crate::core::config::read::read;
+use crate::core::input::{ErrorInfo, ErrorKind, Input, Traits};
+use crate::core::mask::mask_message;
+use shell::{Options, Shell};
+
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+type Deferred = Box<dyn FnOnce(&mut Shell)>;
+
+thread_local! {
+    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
+    // Work that arrived while the shell was busy (a DOM event dispatched by our own DOM change).
+    static DEFERRED: RefCell<VecDeque<Deferred>> = const { RefCell::new(VecDeque::new()) };
+    static FAIL: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Set by the panic hook: the SDK is dead and every entry point returns at once.
+static DEAD: AtomicBool = AtomicBool::new(false);
+
+fn dead() -> bool {
+    DEAD.load(Ordering::Relaxed)
+}
+
+/// Runs `f` on the shell (if started), then everything deferred meanwhile, then carries out
+/// the engine's outputs; JS callbacks run last, after the shell is released, so they may call
+/// back into the SDK.
+pub(crate) fn with(f: impl FnOnce(&mut Shell) + 'static) {
+    if dead() {
+        return;
+    }
+    let done = SHELL.with(|cell| {
+        let Ok(mut guard) = cell.try_borrow_mut() else {
+            DEFERRED.with(|d| d.borrow_mut().push_back(Box::new(f)));
+            return None;
+        };
+        let shell = guard.as_mut()?;
+        f(shell);
+        while let Some(g) = DEFERRED.with(|d| d.borrow_mut().pop_front()) {
+            g(shell);
+        }
+        shell.pump();
+        let emits = shell.take_emits();
+        let stop = shell.stop;
+        // Shut down with the borrow released: dropping listeners and tips may dispatch events.
+        let taken = if stop { guard.take() } else { None };
+        Some((emits, taken))
+    });
+    let Some(((emits, emit), taken)) = done else {
+        return;
+    };
+    if let Some(mut s) = taken {
+        s.finish();
+        drop(s);
+    }
+    for (kind, value) in emits {
+        let _ = emit.call2(&JsValue::NULL, &JsValue::from_str(kind), &value);
+    }
+}
+
+fn text(v: &JsValue, what: &str) -> Result<String, JsError> {
+    v.as_string()
+        .ok_or_else(|| JsError::new(&[what, " must be a string"].concat()))
+}
+
+fn opt_text(v: &JsValue, key: &str) -> Option<String> {
+    dom::get_str(v, key).filter(|s| !s.is_empty())
+}
+
+/// Starts the SDK: validates `config` (a plain object, as `JSON.parse` makes it), reads
+/// `options` (`{site, endpoint, debug, consent}`), and attaches to the page. `emit(kind, value)`
+/// receives callback outputs (`signal`, `tip`, `tier`, `action`); `fail(message)` is called once
+/// if the SDK dies. Starting twice does nothing. Config errors come back as one `JsError`, one
+/// `path: problem` per line.
+#[wasm_bindgen]
+pub fn start(
+    config: JsValue,
+    options: JsValue,
+    emit: Function,
+    fail: Function,
+) -> Result<(), JsError> {
+    if dead() || SHELL.with(|s| s.try_borrow().map_or(true, |s| s.is_some())) {
+        return Ok(());
+    }
+    FAIL.with(|f| *f.borrow_mut() = Some(fail));
+    std::panic::set_hook(Box::new(|info| {
+        DEAD.store(true, Ordering::Relaxed);
+        let msg = info.to_string();
+        FAIL.with(|f| {
+            if let Some(f) = f.try_borrow().ok().and_then(|f| f.clone()) {
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&msg));
+            }
+        });
+    }));
+    let config = read(&config).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        JsError::new(&lines.join("\n"))
+    })?;
+    let site = opt_text(&options, "site").ok_or_else(|| JsError::new("site is required"))?;
+    let opts = Options {
+        site,
+        endpoint: dom::get_str(&options, "endpoint").unwrap_or_default(),
+        debug: dom::get(&options, "debug").as_bool() == Some(true),
+        consent: dom::get(&options, "consent").as_bool() != Some(false),
+    };
+    let shell = Shell::new(config, opts, emit);
+    let resumed = shell.restored;
+    SHELL.with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            *s = Some(shell);
+        }
+    });
+    with(move |s| s.begin(resumed));
+    Ok(())
+}
+
+/// `identify(userId, traits)`: the user is known.
+#[wasm_bindgen]
+pub fn identify(user: JsValue, traits: JsValue) -> Result<(), JsError> {
+    let user = text(&user, "userId")?;
+    let flag = |k| dom::get(&traits, k).as_bool() == Some(true);
+    let traits = Traits {
+        high_value: flag("high_value"),
+        enterprise: flag("enterprise"),
+        sales_qualified: flag("sales_qualified"),
+    };
+    with(move |s| s.input(Input::Identify { user, traits }));
+    Ok(())
+}
+
+/// `step(id)`: a step became current.
+#[wasm_bindgen]
+pub fn step(id: JsValue) -> Result<(), JsError> {
+    let id = text(&id, "step")?;
+    with(move |s| s.api_step(id));
+    Ok(())
+}
+
+/// `progress(step, fraction)`: a fraction of the step is done.
+#[wasm_bindgen]
+pub fn progress(step: JsValue, fraction: JsValue) -> Result<(), JsError> {
+    let step = text(&step, "step")?;
+    let fraction = fraction
+        .as_f64()
+        .filter(|f| (0.0..=1.0).contains(f))
+        .ok_or_else(|| JsError::new("fraction must be a number from 0 to 1"))?;
+    with(move |s| s.input(Input::StepProgress { step, fraction }));
+    Ok(())
+}
+
+/// `fieldCompleted(step, field)`.
+#[wasm_bindgen(js_name = fieldCompleted)]
+pub fn field_completed(step: JsValue, field: JsValue) -> Result<(), JsError> {
+    let (step, field) = (text(&step, "step")?, text(&field, "field")?);
+    with(move |s| s.input(Input::FieldCompleted { step, field }));
+    Ok(())
+}
+
+/// `completeStep(id)`.
+#[wasm_bindgen(js_name = completeStep)]
+pub fn complete_step(step: JsValue) -> Result<(), JsError> {
+    let step = text(&step, "step")?;
+    with(move |s| s.input(Input::StepCompleted { step }));
+    Ok(())
+}
+
+/// `complete()`: the whole onboarding is done.
+#[wasm_bindgen]
+pub fn complete() {
+    with(|s| s.input(Input::OnboardingCompleted));
+}
+
+/// `error({step?, kind, code?, message?, field?})`; the message is masked here.
+#[wasm_bindgen]
+pub fn error(info: JsValue) -> Result<(), JsError> {
+    let kind = match dom::get_str(&info, "kind") {
+        None => ErrorKind::Validation,
+        Some(k) => ErrorKind::parse(&k).ok_or_else(|| JsError::new("unknown error kind"))?,
+    };
+    let e = ErrorInfo {
+        step: opt_text(&info, "step"),
+        kind,
+        code: opt_text(&info, "code"),
+        message: opt_text(&info, "message").and_then(|m| mask_message(&m)),
+        field: opt_text(&info, "field"),
+    };
+    with(move |s| s.input(Input::Error(e)));
+    Ok(())
+}
+
+/// `helpOpened(topic)`.
+#[wasm_bindgen(js_name = helpOpened)]
+pub fn help_opened(topic: JsValue) {
+    let topic = topic.as_string().unwrap_or_else(|| "help".into());
+    with(move |s| s.input(Input::HelpOpened { topic }));
+}
+
+/// `helpClosed()`.
+#[wasm_bindgen(js_name = helpClosed)]
+pub fn help_closed() {
+    with(|s| s.input(Input::HelpClosed));
+}
+
+/// `requestHelp()`: the user asked for a person.
+#[wasm_bindgen(js_name = requestHelp)]
+pub fn request_help() {
+    with(|s| s.input(Input::HelpRequested));
+}
+
+/// `track(name, props?)`: a custom milestone, sent as an event as is.
+#[wasm_bindgen]
+pub fn track(name: JsValue, props: JsValue) -> Result<(), JsError> {
+    let name = text(&name, "name")?;
+    let props = if props.is_undefined() || props.is_null() {
+        None
+    } else {
+        let json = JSON::stringify(&props).map_err(|_| JsError::new("props must be JSON"))?;
+        json.as_string()
+    };
+    with(move |s| s.input(Input::Track { name, props }));
+    Ok(())
+}
+
+/// `consent(bool)`: storage and sending on or off.
+#[wasm_bindgen]
+pub fn consent(on: bool) {
+    with(move |s| s.set_consent(on));
+}
+
+/// `debug(bool)`: console logging and the overlay.
+#[wasm_bindgen]
+pub fn debug(on: bool) {
+    with(move |s| s.set_debug(on));
+}
+
+/// `shutdown()`: removes every listener, observer, timer and element the SDK added.
+#[wasm_bindgen]
+pub fn shutdown() {
+    with(|s| s.stop = true);
+}

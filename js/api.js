@@ -1,0 +1,95 @@
+// The API object behind `window.unstuck` and `init()`. No rules here: it queues calls until the
+// wasm is ready, forwards them, and guards every call so nothing can throw into the host page.
+const METHODS = ["identify", "step", "progress", "fieldCompleted", "completeStep", "complete",
+  "error", "helpOpened", "helpClosed", "requestHelp", "track", "consent", "debug", "shutdown"];
+const KINDS = ["signal", "tip", "tier", "action"];
+
+export function createApi(debug) {
+  let wasm = null;
+  let state = "loading"; // "loading" | "ready" | "off"
+  let queue = [];
+  let listeners = {};
+  let failed = false;
+  const say = (...a) => debug && console.warn("[unstuck]", ...a);
+  const off = (why) => {
+    if (state === "off") return;
+    state = "off";
+    queue = [];
+    say("off:", why && why.message || why);
+  };
+  // A trap means the wasm is dead (panic = abort); other exceptions are bad arguments.
+  const guard = (f) => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) fail(e);
+      else say(e && e.message || e);
+    }
+  };
+  const fail = (why) => {
+    if (failed) return;
+    failed = true;
+    off(["failed and turned off:", why]);
+    say(why);
+  };
+  const emit = (kind, value) => {
+    for (const cb of (listeners[kind] || []).slice()) {
+      try {
+        cb(value);
+      } catch (e) {
+        say("a callback threw", e);
+      }
+    }
+  };
+  const api = { __unstuck: 1 };
+  for (const m of METHODS) {
+    api[m] = (...args) => {
+      if (m === "debug") debug = !!args[0];
+      if (state === "loading") queue.push([m, args]);
+      else if (state === "ready") guard(() => wasm[m](...args));
+      if (m === "shutdown") {
+        listeners = {};
+        off("shut down");
+      }
+    };
+  }
+  api.on = (kind, cb) => {
+    if (!KINDS.includes(kind) || typeof cb !== "function") {
+      say("on(): unknown event or no callback", kind);
+      return () => {};
+    }
+    (listeners[kind] = listeners[kind] || []).push(cb);
+    return () => {
+      const l = listeners[kind] || [];
+      const i = l.indexOf(cb);
+      if (i >= 0) l.splice(i, 1);
+    };
+  };
+  api.push = (cmd) => {
+    if (Array.isArray(cmd) && cmd[0] !== "push" && typeof api[cmd[0]] === "function") {
+      return guard(() => api[cmd[0]](...cmd.slice(1)));
+    }
+    say("push(): unknown command", cmd);
+  };
+  // Internal: the wasm is loaded and the config fetched.
+  const ready = (mod, config, options) => {
+    if (state !== "loading") return;
+    wasm = mod;
+    try {
+      mod.start(config, options, emit, fail);
+      state = "ready";
+    } catch (e) {
+      return off(e);
+    }
+    const q = queue;
+    queue = [];
+    for (const [m, args] of q) api[m](...args);
+  };
+  return { api, ready, off };
+}
+
+// Where the SDK cannot run (no WebAssembly, or a CSP without 'wasm-unsafe-eval').
+export const why = (e) =>
+  e && e.name === "CompileError"
+    ? "WebAssembly is blocked; the CSP needs script-src 'wasm-unsafe-eval'"
+    : e;

@@ -1,0 +1,28 @@
+// For bundlers: `import { init } from "unstuck"`. Returns the same API as `window.unstuck`.
+// Options: { site, endpoint?, config (object) | configUrl?, debug?, consent?, wasmUrl? }.
+import initWasm, * as wasm from "../target/glue/unstuck.js";
+import { createApi, why } from "./api.js";
+
+let instance = null;
+
+export function init(options = {}) {
+  if (instance) return instance; // initialises once
+  const debug = !!options.debug;
+  const { api, ready, off } = createApi(debug);
+  instance = api;
+  try {
+    if (typeof WebAssembly !== "object") throw "WebAssembly is not available";
+    const endpoint = (options.endpoint || location.origin).replace(/\/+$/, "");
+    const site = options.site || "";
+    const config = options.config
+      ? Promise.resolve(options.config)
+      : fetch(options.configUrl || `${endpoint}/v1/config/${encodeURIComponent(site)}`)
+          .then((r) => { if (!r.ok) throw `config: HTTP ${r.status}`; return r.json(); });
+    const start = { site, endpoint, debug, consent: options.consent !== false };
+    Promise.all([initWasm(options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined), config])
+      .then(([, cfg]) => ready(wasm, cfg, start), (e) => off(why(e)));
+  } catch (e) {
+    off(why(e));
+  }
+  return api;
+}

@@ -1,0 +1,256 @@
+//! Pure rules the browser shell applies to what it reads from the page, kept here so they are
+//! tested natively: message masking, URL patterns for steps, and the blocked-advance code.
+
+/// Longest message kept, in characters; longer text is cut (error banners can hold whole pages).
+pub const MAX_MESSAGE_CHARS: usize = 200;
+
+/// Normalises and masks a user-visible message before it reaches the engine: collapses
+/// whitespace, replaces emails with `<email>`, token-like words (keys, ids) with `<token>`
+/// and runs of 5+ digits with `<number>`, and cuts it to [`MAX_MESSAGE_CHARS`].
+/// Returns `None` when nothing is left.
+pub fn mask_message(text: &str) -> Option<String> {
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        mask_word(word, &mut out);
+        if out.chars().count() >= MAX_MESSAGE_CHARS {
+            break;
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    if let Some((i, _)) = out.char_indices().nth(MAX_MESSAGE_CHARS) {
+        out.truncate(i);
+    }
+    Some(out)
+}
+
+fn is_punct(c: char) -> bool {
+    matches!(
+        c,
+        '.' | ','
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | '"'
+            | '\''
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '<'
+            | '>'
+    )
+}
+
+fn mask_word(word: &str, out: &mut String) {
+    let core = word.trim_matches(is_punct);
+    if core.is_empty() {
+        out.push_str(word);
+        return;
+    }
+    // `core` is a sub-slice of `word`: keep the punctuation around it.
+    let start = word.find(core).unwrap_or(0);
+    out.push_str(&word[..start]);
+    if is_email(core) {
+        out.push_str("<email>");
+    } else if is_token(core) {
+        out.push_str("<token>");
+    } else {
+        mask_digits(core, out);
+    }
+    out.push_str(&word[start + core.len()..]);
+}
+
+fn is_email(s: &str) -> bool {
+    match s.find('@') {
+        Some(at) => at > 0 && s[at + 1..].contains('.'),
+        None => false,
+    }
+}
+
+/// Long words mixing letters and digits (API keys, session ids, JWT parts).
+fn is_token(s: &str) -> bool {
+    s.len() >= 16
+        && s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes().any(|b| b.is_ascii_alphabetic())
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+' | b'/' | b'=')
+        })
+}
+
+fn mask_digits(s: &str, out: &mut String) {
+    let mut run = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        flush_digits(&mut run, out);
+        out.push(c);
+    }
+    flush_digits(&mut run, out);
+}
+
+fn flush_digits(run: &mut String, out: &mut String) {
+    if run.len() >= 5 {
+        out.push_str("<number>");
+    } else {
+        out.push_str(run);
+    }
+    run.clear();
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any run of characters (also none) and
+/// everything else matches itself.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    // Position of the last `*` and the text position it was tried at, for backtracking.
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+/// Whether a step's `url` pattern matches the page location. A pattern with `://` is matched
+/// against the whole `href`; otherwise against the path, the path with its query, the path with
+/// query and hash, or the hash alone (so `/onboarding/profile`, `/signup?step=2` and
+/// `#/profile` all work). `*` is a wildcard.
+pub fn url_matches(pattern: &str, href: &str, path: &str, search: &str, hash: &str) -> bool {
+    if pattern.contains("://") {
+        return glob(pattern, href);
+    }
+    let with_search = [path, search].concat();
+    glob(pattern, path)
+        || glob(pattern, &with_search)
+        || glob(pattern, &[&with_search, hash].concat())
+        || (!hash.is_empty() && glob(pattern, hash))
+}
+
+/// The error code of a blocked advance (a click on "next" after which the step did not change):
+/// `blocked:` + step + the sorted, de-duplicated names of the fields marked invalid, so two
+/// identical blocked attempts have the same code and fire `repeated_error`.
+pub fn blocked_code(step: &str, mut invalid_fields: Vec<String>) -> String {
+    invalid_fields.sort();
+    invalid_fields.dedup();
+    let mut code = String::from("blocked:");
+    code.push_str(step);
+    if !invalid_fields.is_empty() {
+        code.push(':');
+        code.push_str(&invalid_fields.join(","));
+    }
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_emails_digits_and_tokens() {
+        assert_eq!(
+            mask_message("  Email  bob.smith@example.com is taken.\n").as_deref(),
+            Some("Email <email> is taken.")
+        );
+        assert_eq!(
+            mask_message("Card 4242424242424242 declined (code 402)").as_deref(),
+            Some("Card <number> declined (code 402)")
+        );
+        assert_eq!(
+            mask_message("Key sk_live_51HxYz09abcDEF1234 rejected").as_deref(),
+            Some("Key <token> rejected")
+        );
+        assert_eq!(
+            mask_message("Order #123456789: failed").as_deref(),
+            Some("Order #<number>: failed")
+        );
+        // Short words and plain long words stay.
+        assert_eq!(
+            mask_message("Internationalization required").as_deref(),
+            Some("Internationalization required")
+        );
+        assert_eq!(mask_message(" \n\t"), None);
+        assert_eq!(mask_message("@ alone").as_deref(), Some("@ alone"));
+    }
+
+    #[test]
+    fn cuts_long_messages_on_a_char_boundary() {
+        let long = "é".repeat(500);
+        let m = mask_message(&long).unwrap();
+        assert_eq!(m.chars().count(), MAX_MESSAGE_CHARS);
+        let words = "word ".repeat(300);
+        assert_eq!(
+            mask_message(&words).unwrap().chars().count(),
+            MAX_MESSAGE_CHARS
+        );
+    }
+
+    #[test]
+    fn glob_matches_wildcards() {
+        assert!(glob("/onboarding/*", "/onboarding/profile"));
+        assert!(glob("*", ""));
+        assert!(glob("/a*c*e", "/abcde"));
+        assert!(!glob("/a*c*e", "/abcdf"));
+        assert!(!glob("/onboarding", "/onboarding/x"));
+        assert!(glob("*/profile", "/x/y/profile"));
+        assert!(!glob("", "x"));
+    }
+
+    #[test]
+    fn url_patterns_match_path_query_or_hash() {
+        let m = |p| {
+            url_matches(
+                p,
+                "https://a.test/s?step=2#/team",
+                "/s",
+                "?step=2",
+                "#/team",
+            )
+        };
+        assert!(m("/s"));
+        assert!(m("/s?step=2"));
+        assert!(m("/s?step=2#/team"));
+        assert!(m("#/team"));
+        assert!(m("#/t*"));
+        assert!(m("https://a.test/*"));
+        assert!(!m("/s?step=3"));
+        assert!(!m("#/profile"));
+        assert!(!m("http://a.test/*"));
+    }
+
+    #[test]
+    fn blocked_codes_are_stable_for_the_same_fields() {
+        let a = blocked_code(
+            "profile",
+            vec!["name".into(), "email".into(), "name".into()],
+        );
+        let b = blocked_code("profile", vec!["email".into(), "name".into()]);
+        assert_eq!(a, "blocked:profile:email,name");
+        assert_eq!(a, b);
+        assert_eq!(blocked_code("team", vec![]), "blocked:team");
+        assert_ne!(
+            blocked_code("team", vec![]),
+            blocked_code("profile", vec![])
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! Small owned browser resources: an event listener, a mutation observer and the one timer,
+//! each removed or cancelled when dropped (the gloo pattern), plus a few DOM helpers.
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event, EventTarget, MutationObserver, Window};
+
+/// The window (always present where the SDK runs).
+pub fn window() -> Window {
+    web_sys::window().unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into())
+}
+
+/// The document.
+pub fn document() -> Option<Document> {
+    window().document()
+}
+
+/// Wall-clock milliseconds.
+pub fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// `obj[key]`, or `undefined`.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key] = value`, ignoring failures (frozen objects).
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// `obj[key]` as a string, if it is one.
+pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
+    get(obj, key).as_string()
+}
+
+/// Logs `[unstuck] msg` to the console.
+pub fn log(msg: &str, value: &JsValue) {
+    web_sys::console::log_3(
+        &JsValue::from_str("[unstuck]"),
+        &JsValue::from_str(msg),
+        value,
+    );
+}
+
+/// The element an event was dispatched to, if it is an element.
+pub fn target(ev: &Event) -> Option<Element> {
+    ev.target()?.dyn_into::<Element>().ok()
+}
+
+/// Whether the element takes up space on the page (not `display: none` or detached).
+pub fn visible(el: &Element) -> bool {
+    el.get_client_rects().length() > 0
+}
+
+/// Every element matching `selector` under `root`; an invalid selector matches nothing.
+pub fn query_all(root: &Element, selector: &str) -> Vec<Element> {
+    let Ok(list) = root.query_selector_all(selector) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// The first element matching `selector` in the document; an invalid selector matches nothing.
+pub fn query(selector: &str) -> Option<Element> {
+    document()?.query_selector(selector).ok().flatten()
+}
+
+/// `el.closest(selector)`; an invalid selector matches nothing.
+pub fn closest(el: &Element, selector: &str) -> Option<Element> {
+    el.closest(selector).ok().flatten()
+}
+
+/// A form control's name, or its id.
+pub fn field_name(el: &Element) -> Option<String> {
+    get_str(el, "name")
+        .filter(|n| !n.is_empty())
+        .or_else(|| Some(el.id()).filter(|n| !n.is_empty()))
+}
+
+/// An event listener that removes itself when dropped.
+pub struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    capture: bool,
+    callback: Closure<dyn Fn(Event)>,
+}
+
+impl Listener {
+    /// Listens to `kind` on `target`. Passive always: the SDK never calls `preventDefault`.
+    pub fn new(
+        target: &EventTarget,
+        kind: &'static str,
+        capture: bool,
+        f: impl Fn(Event) + 'static,
+    ) -> Listener {
+        let callback = Closure::<dyn Fn(Event)>::own_aborting(f);
+        let options = Object::new();
+        set(&options, "capture", &JsValue::from_bool(capture));
+        set(&options, "passive", &JsValue::TRUE);
+        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
+            kind,
+            callback.as_ref().unchecked_ref(),
+            options.unchecked_ref(),
+        );
+        Listener {
+            target: target.clone(),
+            kind,
+            capture,
+            callback,
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback_and_bool(
+            self.kind,
+            self.callback.as_ref().unchecked_ref(),
+            self.capture,
+        );
+    }
+}
+
+/// A `MutationObserver` on the whole document that disconnects when dropped.
+pub struct Observer {
+    observer: MutationObserver,
+    _callback: Closure<dyn Fn()>,
+}
+
+impl Observer {
+    /// Observes `root` (subtree, children, text and the listed attributes).
+    pub fn new(root: &Element, attributes: &[&str], f: impl Fn() + 'static) -> Option<Observer> {
+        let callback = Closure::<dyn Fn()>::own_aborting(f);
+        let observer = MutationObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        let init = Object::new();
+        for key in ["subtree", "childList", "characterData"] {
+            set(&init, key, &JsValue::TRUE);
+        }
+        let filter = js_sys::Array::new();
+        for a in attributes {
+            filter.push(&JsValue::from_str(a));
+        }
+        set(&init, "attributeFilter", &filter);
+        observer
+            .observe_with_options(root, init.unchecked_ref())
+            .ok()?;
+        Some(Observer {
+            observer,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
+/// The shell's one timer: armed for one deadline at a time, cancelled when dropped.
+pub struct Timer {
+    callback: Closure<dyn Fn()>,
+    handle: Option<i32>,
+    at: Option<u64>,
+}
+
+impl Timer {
+    /// A disarmed timer that runs `f` when it fires.
+    pub fn new(f: impl Fn() + 'static) -> Timer {
+        Timer {
+            callback: Closure::<dyn Fn()>::own_aborting(f),
+            handle: None,
+            at: None,
+        }
+    }
+
+    /// When it will fire, if armed.
+    #[cfg(test)]
+    pub fn deadline(&self) -> Option<u64> {
+        self.at
+    }
+
+    /// Arms it for `at` (wall-clock ms), or disarms it with `None`. Re-arming for the same
+    /// deadline keeps the pending timeout.
+    pub fn arm(&mut self, at: Option<u64>, now: u64) {
+        if at == self.at && (at.is_none() || self.handle.is_some()) {
+            return;
+        }
+        self.cancel();
+        let Some(at) = at else { return };
+        // setTimeout takes a signed 32-bit delay; later deadlines are re-armed when reached.
+        let delay = at.saturating_sub(now).min(i32::MAX as u64) as i32;
+        let f: &Function = self.callback.as_ref().unchecked_ref();
+        self.handle = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(f, delay)
+            .ok();
+        self.at = Some(at);
+    }
+
+    /// Forgets the deadline after the timeout fired (the browser already dropped the handle).
+    pub fn fired(&mut self) {
+        self.handle = None;
+        self.at = None;
+    }
+
+    fn cancel(&mut self) {
+        if let Some(h) = self.handle.take() {
+            window().clear_timeout_with_handle(h);
+        }
+        self.at = None;
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
