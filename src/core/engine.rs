@@ -231,10 +231,15 @@ impl Engine {
             let at = at.max(self.now);
             if !self.complete() && self.detectors.deadline().is_some_and(|d| d <= at) {
                 let mut fired = core::mem::take(&mut self.fired);
-                // Taken out while the context borrows the rest (no allocation: empty Vecs).
-                let mut detectors = core::mem::take(&mut self.detectors);
-                detectors.on_timeout(&self.ctx(self.step, false, None, false), at, &mut fired);
-                self.detectors = detectors;
+                let ctx = Engine::ctx(
+                    &self.config,
+                    &self.done,
+                    self.step,
+                    self.visible,
+                    self.step,
+                    false,
+                );
+                self.detectors.on_timeout(&ctx, at, &mut fired);
                 self.emit_all(at, &mut fired, None);
                 self.fired = fired;
             }
@@ -251,26 +256,27 @@ impl Engine {
         }
     }
 
-    fn ctx(
-        &self,
+    /// The detectors' view of the session. A free function of the fields it reads, so the
+    /// detectors (another field) can be borrowed mutably beside it.
+    fn ctx<'a>(
+        config: &'a Config,
+        done: &'a [bool],
+        step: Option<usize>,
+        visible: bool,
         prev_step: Option<usize>,
         progress: bool,
-        error_step: Option<usize>,
-        error_counts: bool,
-    ) -> Ctx<'_> {
+    ) -> Ctx<'a> {
         Ctx {
-            cfg: &self.config.signals,
-            steps: &self.config.steps,
-            step: self.step,
+            cfg: &config.signals,
+            steps: &config.steps,
+            step,
             prev_step,
             progress,
-            step_done: self
-                .step
-                .is_some_and(|i| self.done.get(i).copied().unwrap_or(false)),
-            done: &self.done,
-            visible: self.visible,
-            error_step,
-            error_counts,
+            step_done: step.is_some_and(|i| done.get(i).copied().unwrap_or(false)),
+            done,
+            visible,
+            error_step: None,
+            error_counts: false,
         }
     }
 
@@ -461,10 +467,19 @@ impl Engine {
             return Ok(());
         }
         let mut fired = core::mem::take(&mut self.fired);
-        let mut detectors = core::mem::take(&mut self.detectors);
-        let ctx = self.ctx(prev, progress, error_step, error_counts);
-        detectors.on_input(&ctx, now, input, &mut fired);
-        self.detectors = detectors;
+        let ctx = Ctx {
+            error_step,
+            error_counts,
+            ..Engine::ctx(
+                &self.config,
+                &self.done,
+                self.step,
+                self.visible,
+                prev,
+                progress,
+            )
+        };
+        self.detectors.on_input(&ctx, now, input, &mut fired);
         self.emit_all(now, &mut fired, major);
         self.fired = fired;
         Ok(())
