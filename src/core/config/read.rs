@@ -196,7 +196,7 @@ impl Reader {
 
     fn unknown_field(&mut self, key: &str, allowed: &[&str]) {
         let len = self.push_key(key);
-        match suggest(key, allowed.iter().copied()) {
+        match suggest(key, &mut allowed.iter().copied()) {
             Some(s) => self.error(&format!("unknown field (did you mean \"{s}\"?)")),
             None => self.error("unknown field"),
         }
@@ -227,9 +227,9 @@ impl Reader {
         None
     }
 
-    /// Checks that an id is new among `seen` (ids of earlier entries of `list`).
-    fn check_unique(&mut self, id: &str, seen: &[&str], list: &str) {
-        if let Some(first) = seen.iter().position(|s| *s == id) {
+    /// Reports `id` as a duplicate of entry `first` of `list`, if there is one.
+    fn check_unique(&mut self, id: &str, first: Option<usize>, list: &str) {
+        if let Some(first) = first {
             let mut p = format!("duplicate id \"{id}\" (first at {list}[");
             push_usize(&mut p, first);
             p.push_str("])");
@@ -286,7 +286,7 @@ impl Reader {
     fn string<S: Source>(&mut self, obj: &S, key: &str) -> Option<String> {
         let v = self.member(obj, key)?;
         match v.as_str() {
-            Some(s) if s.trim().is_empty() => {
+            Some(s) if blank(&s) => {
                 self.error_at(key, "must not be empty");
                 None
             }
@@ -329,7 +329,7 @@ impl Reader {
         for i in 0..n {
             let at = self.push_index(i);
             match arr.index(i).and_then(|v| v.as_str()) {
-                Some(s) if s.trim().is_empty() => self.error("must not be empty"),
+                Some(s) if blank(&s) => self.error("must not be empty"),
                 Some(s) => out.push(s),
                 None => self.error("must be a string"),
             }
@@ -423,8 +423,7 @@ impl Reader {
         step.url = self.string(v, "url");
         step.title = self.string(v, "title");
         let id = id?;
-        let seen: Vec<&str> = earlier.iter().map(|s| s.id.as_str()).collect();
-        self.check_unique(&id, &seen, "steps");
+        self.check_unique(&id, earlier.iter().position(|s| s.id == id), "steps");
         Some(step)
     }
 
@@ -484,7 +483,7 @@ impl Reader {
                 Some(_) => {}
                 None => {
                     let at = self.push_index(i);
-                    self.error(&unknown("signal", name, signal_names()));
+                    self.error(&unknown("signal", name, &mut signal_names()));
                     self.pop(at);
                 }
             }
@@ -566,8 +565,7 @@ impl Reader {
     ) -> Option<Tip> {
         let id = self.required_string(v, "id");
         if let Some(id) = &id {
-            let seen: Vec<&str> = earlier.iter().map(|t| t.id.as_str()).collect();
-            self.check_unique(id, &seen, "tips");
+            self.check_unique(id, earlier.iter().position(|t| t.id == *id), "tips");
         }
         let trigger = match self.enter(v, "trigger", TRIGGER_KEYS) {
             Some((t, len)) => {
@@ -633,7 +631,7 @@ impl Reader {
                 Some(k)
             }
             Some((n, None)) => {
-                self.error_at("signal", &unknown("signal", n, signal_names()));
+                self.error_at("signal", &unknown("signal", n, &mut signal_names()));
                 None
             }
             None => None,
@@ -641,8 +639,8 @@ impl Reader {
         let step = self.string(v, "step");
         if let Some(id) = &step {
             if !steps.iter().any(|s| s.id == *id) {
-                let ids = steps.iter().map(|s| s.id.as_str());
-                self.error_at("step", &unknown("step", id, ids));
+                let mut ids = steps.iter().map(|s| s.id.as_str());
+                self.error_at("step", &unknown("step", id, &mut ids));
             }
         }
         let code = self.string(v, "code");
@@ -718,20 +716,21 @@ impl Reader {
 /// control characters are refused too, because browsers strip some of them while parsing
 /// (`java\tscript:` would run as `javascript:`).
 pub fn href_problem(href: &str) -> Option<&'static str> {
-    if href.chars().any(|c| c <= ' ' || c == '\u{7f}') {
+    // Bytes, not str slicing: no char-boundary panic paths in the wasm.
+    let b = href.as_bytes();
+    if b.iter().any(|&c| c <= b' ' || c == 0x7f) {
         return Some("must not contain spaces or control characters");
     }
     // A scheme is whatever precedes the first ':' when that comes before any '/', '?', '#'.
-    let end = href.find(['/', '?', '#']).unwrap_or(href.len());
-    let Some(colon) = href[..end].find(':') else {
-        return None; // relative
-    };
-    let scheme = &href[..colon];
-    let rest = &href[colon + 1..];
-    if (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
-        && rest.starts_with("//")
-        && rest.len() > 2
-    {
+    let end = b
+        .iter()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .unwrap_or(b.len());
+    let colon = b.iter().take(end).position(|&c| c == b':')?; // none: relative
+    let scheme = b.get(..colon).unwrap_or_default();
+    let rest = b.get(colon + 1..).unwrap_or_default();
+    let web = scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https");
+    if web && rest.starts_with(b"//") && rest.len() > 2 {
         None
     } else {
         Some("must be an http(s) URL or a relative URL")
@@ -739,7 +738,7 @@ pub fn href_problem(href: &str) -> Option<&'static str> {
 }
 
 /// `unknown step "billing"`, with a suggestion for a near miss.
-fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a str>) -> String {
+fn unknown(what: &str, name: &str, known: &mut dyn Iterator<Item = &str>) -> String {
     let mut p = format!("unknown {what} \"{name}\"");
     if let Some(s) = suggest(name, known) {
         p.push_str(" (did you mean \"");
@@ -754,11 +753,11 @@ fn signal_names() -> impl Iterator<Item = &'static str> {
 }
 
 /// The closest candidate within a small edit distance (typos, not different words).
-fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+fn suggest<'a>(word: &str, candidates: &mut dyn Iterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(word, c);
-        let limit = (c.chars().count().max(word.chars().count()) / 3).clamp(1, 3);
+        let limit = (c.len().max(word.len()) / 3).clamp(1, 3);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
@@ -766,11 +765,14 @@ fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
     best.map(|(_, c)| c)
 }
 
-/// Levenshtein distance over chars, one row at a time.
+/// Levenshtein distance over bytes (keys and ids are ASCII in practice), one row at a time.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = Vec::with_capacity(b.len() + 1);
+    for j in 0..=b.len() {
+        row.push(j);
+    }
+    for (i, ca) in a.bytes().enumerate() {
         let mut diag = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
@@ -786,6 +788,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// Empty or only ASCII whitespace (cheaper in the wasm than `trim`, which is Unicode-aware).
+fn blank(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_whitespace())
+}
+
 /// Appends a decimal number without `format!` machinery.
 fn push_usize(s: &mut String, mut n: usize) {
     let mut buf = [0u8; 20];
@@ -798,7 +805,7 @@ fn push_usize(s: &mut String, mut n: usize) {
             break;
         }
     }
-    for &b in &buf[i..] {
+    for &b in buf.iter().skip(i) {
         s.push(b as char);
     }
 }
