@@ -372,15 +372,39 @@ fn a_returning_user_without_progress_within_2_min() {
 #[test]
 fn resumed_input_arms_it_and_a_new_user_does_not() {
     let mut r = Run::new(config());
-    r.until(HOUR);
+    r.at(0, enter("profile")).until(HOUR);
     assert_eq!(r.count(ReturnedNoResume), 0);
-    r.at(HOUR, enter("profile"))
-        .at(HOUR + SEC, Input::Resumed)
-        .until(HOUR + 3 * MIN);
+    r.at(HOUR, Input::Resumed).until(HOUR + 3 * MIN);
     assert_eq!(
         r.fired(ReturnedNoResume),
-        vec![(HOUR + SEC + 2 * MIN, Some("profile".into()))]
+        vec![(HOUR + 2 * MIN, Some("profile".into()))]
     );
+}
+
+#[test]
+fn the_next_page_of_a_multi_page_onboarding_is_not_a_return() {
+    // Last seen 5 s before this page load: a navigation, not "opening the product again".
+    let restored = unstuck::core::State {
+        completed: vec!["account".into()],
+        last_seen: T0 - 5 * SEC,
+        ..Default::default()
+    };
+    let mut r = Run::with(config(), Some(restored.clone()));
+    r.at(0, Input::Resumed).until(10 * MIN);
+    assert_eq!(r.count(ReturnedNoResume), 0);
+    // A back/forward-cache restore 30 s after leaving is not one either.
+    r.at(10 * MIN, Input::PageExit)
+        .at(10 * MIN + 30 * SEC, Input::Resumed)
+        .until(20 * MIN);
+    assert_eq!(r.count(ReturnedNoResume), 0);
+    // Away exactly 10 min is.
+    let back = unstuck::core::State {
+        last_seen: T0 - 10 * MIN,
+        ..restored
+    };
+    let mut r = Run::with(config(), Some(back));
+    r.until(2 * MIN);
+    assert_eq!(r.fired(ReturnedNoResume), vec![(2 * MIN, None)]);
 }
 
 // ---- rage_click ----

@@ -15,7 +15,7 @@ use super::progress;
 use super::routing::{route, Checkpoint, Facts, Tier};
 use super::severity::{MajorCause, Tracker};
 use super::signal::{Severity, SignalKind};
-use super::signals::{Ctx, Detectors, Fire, Fired};
+use super::signals::{returned_no_resume, Ctx, Detectors, Fire, Fired};
 use super::state::State;
 use super::tips::Tips;
 use super::{Millis, HOUR};
@@ -56,6 +56,9 @@ pub struct Engine {
     fractions: Vec<f64>,
     step: Option<usize>,
     visible: bool,
+    /// When the user was last seen: the previous input, else the restored `last_seen`
+    /// (`None` when unknown). Tells a return from a page navigation.
+    last_seen: Option<Millis>,
     detectors: Detectors,
     struggle: Tracker,
     tips: Tips,
@@ -94,8 +97,13 @@ impl Engine {
             state.onboarding_complete = true;
         }
         let struggle = Tracker::restore(&state.struggle, state.major_raised);
+        let last_seen = (returning && state.last_seen > 0).then_some(state.last_seen);
+        let away = last_seen.map(|t| init.now_ms.saturating_sub(t));
         let mut detectors = Detectors::default();
-        if returning && !state.onboarding_complete {
+        if returning
+            && !state.onboarding_complete
+            && returned_no_resume::is_return(away, &config.signals)
+        {
             detectors
                 .returned_no_resume
                 .arm(init.now_ms, config.signals.return_grace_ms);
@@ -106,6 +114,7 @@ impl Engine {
             done,
             step: None,
             visible: true,
+            last_seen,
             detectors,
             struggle,
             tips: Tips::default(),
@@ -160,7 +169,9 @@ impl Engine {
         let now = now_ms.max(self.now);
         self.run_due(now);
         self.now = now;
-        if let Err(reason) = self.apply(now, &input) {
+        let away = self.last_seen.map(|t| now.saturating_sub(t));
+        self.last_seen = Some(now);
+        if let Err(reason) = self.apply(now, &input, away) {
             self.out.push_back(Output::Rejected { reason });
         }
         self.flush();
@@ -277,6 +288,7 @@ impl Engine {
             visible,
             error_step: None,
             error_counts: false,
+            away: None,
         }
     }
 
@@ -311,7 +323,7 @@ impl Engine {
     }
 
     /// Validates and applies one input, then asks the detectors.
-    fn apply(&mut self, now: Millis, input: &Input) -> Result<(), String> {
+    fn apply(&mut self, now: Millis, input: &Input, away: Option<Millis>) -> Result<(), String> {
         let prev = self.step;
         let mut progress = false;
         let mut error_step = None;
@@ -470,6 +482,7 @@ impl Engine {
         let ctx = Ctx {
             error_step,
             error_counts,
+            away,
             ..Engine::ctx(
                 &self.config,
                 &self.done,

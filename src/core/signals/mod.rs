@@ -46,6 +46,8 @@ pub struct Ctx<'a> {
     pub error_step: Option<usize>,
     /// For an `Error` input: it counts as struggle (script errors only when configured).
     pub error_counts: bool,
+    /// Time since the user was last seen before this input (`None` when unknown).
+    pub away: Option<Millis>,
 }
 
 impl Ctx<'_> {
