@@ -643,3 +643,86 @@ fn signal_names_in_the_schema_are_the_parsers() {
         assert!(SignalKind::parse(name).is_some(), "{name}");
     }
 }
+
+// ---- hostile input, generated ----
+
+mod generated {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use super::{full, read_value};
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            "[a-z_:/ \\t]{0,12}".prop_map(Value::from),
+            prop::sample::select(vec!["stall", "account", "javascript:x", "", "once"])
+                .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::vec(("[a-z_]{1,8}", inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Every JSON pointer to a value inside `v`.
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    pointers(c, format!("{at}/{k}"), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    pointers(c, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    proptest! {
+        /// Any JSON at all: an answer, never a panic; errors always name a path.
+        #[test]
+        fn any_document_is_answered(doc in any_json()) {
+            if let Err(errs) = read_value(&doc) {
+                prop_assert!(!errs.is_empty());
+                for e in errs {
+                    prop_assert!(!e.path.is_empty() && !e.problem.is_empty());
+                }
+            }
+        }
+
+        /// A valid document with one value replaced by anything: either still valid, or
+        /// errors that point inside the replaced value's branch (or at a cross-reference).
+        #[test]
+        fn one_bad_value_is_reported_where_it_is(pick in any::<prop::sample::Index>(),
+                                                 junk in any_json()) {
+            let mut doc = full();
+            let mut all = Vec::new();
+            pointers(&doc, String::new(), &mut all);
+            all.retain(|p| !p.is_empty());
+            let at = pick.get(&all).clone();
+            *doc.pointer_mut(&at).unwrap() = junk;
+            let first = read_value(&doc);
+            // Deterministic: the same document, the same answer.
+            prop_assert_eq!(&first, &read_value(&doc));
+            if let Err(errs) = first {
+                let top = at.trim_start_matches('/').split('/').next().unwrap().to_string();
+                for e in &errs {
+                    // Cross-references: a tip names a step; major_signal_kinds names the count.
+                    let related = e.path.starts_with("tips[") || e.path.starts_with("signals.");
+                    prop_assert!(e.path.starts_with(&top) || related, "{} vs {}", e, at);
+                }
+            }
+        }
+    }
+}
