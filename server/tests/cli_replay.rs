@@ -361,3 +361,39 @@ fn timers_fire_at_their_own_time_between_lines_and_not_before() {
         vec![sig(300_000, "stall", "company", "minor")]
     );
 }
+
+#[test]
+fn inputs_the_engine_refuses_are_reported_by_line_and_fail_the_replay() {
+    let dir = std::env::temp_dir().join(format!("unstuck-replay-rej-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("rejected.jsonl");
+    std::fs::write(
+        &file,
+        "{\"t\": 0, \"type\": \"step\", \"step\": \"account\"}\n\
+         {\"t\": 1000, \"type\": \"step\", \"step\": \"billing\"}\n\
+         {\"t\": 300000, \"type\": \"end\"}\n",
+    )
+    .unwrap();
+    let out = unstuck(&[
+        "replay",
+        "tests/fixtures/config.json",
+        file.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "line 2: rejected by the engine: unknown step \"billing\"\n"
+    );
+    // The replay went on: the stall on the step that was entered still comes out.
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        signals(&lines),
+        vec![sig(300_000, "stall", "account", "minor")]
+    );
+}
