@@ -454,3 +454,38 @@ fn disabled_signals_never_fire() {
     r.at(0, enter("profile")).until(2 * HOUR);
     assert!(r.signals().is_empty(), "{:?}", r.signals());
 }
+
+#[test]
+fn boundaries_are_inclusive_for_rage_clicks_and_back_loops() {
+    // Exactly 1000 ms and exactly 30 px apart (18-24-30 triangle) still make a burst.
+    let mut r = Run::new(config());
+    r.at(0, click(0.0, 0.0))
+        .at(1000, click(18.0, 24.0))
+        .at(2000, click(36.0, 48.0));
+    assert_eq!(r.fired(RageClick), vec![(2000, None)]);
+    // Two backs exactly 10 min apart are a loop.
+    let mut r = Run::new(config());
+    r.at(0, enter("profile"))
+        .at(SEC, enter("account"))
+        .at(2 * SEC, enter("profile"))
+        .at(SEC + 10 * MIN, enter("account"));
+    assert_eq!(
+        r.fired(BackLoop),
+        vec![(SEC + 10 * MIN, Some("profile".into()))]
+    );
+}
+
+#[test]
+fn every_signal_is_also_an_event_for_the_server() {
+    let mut r = Run::new(config());
+    r.at(0, enter("profile")).until(5 * MIN);
+    let events = r
+        .outputs
+        .iter()
+        .filter(|(_, o)| {
+            matches!(o, unstuck::core::Output::Event(e)
+                if matches!(&e.body, unstuck::core::EventBody::Signal(s) if s.kind == Stall))
+        })
+        .count();
+    assert_eq!(events, 1);
+}
