@@ -50,14 +50,16 @@ fn is_punct(c: char) -> bool {
 }
 
 fn mask_word(word: &str, out: &mut String) {
+    // Checked slicing (`get`) only: a panicking slice pulls the formatting machinery into
+    // the wasm. `start`/`end` are char boundaries, as trimmed ASCII punctuation is one byte.
     let core = word.trim_matches(is_punct);
-    if core.is_empty() {
+    let start = word.len() - word.trim_start_matches(is_punct).len();
+    let end = start + core.len();
+    let (Some(lead), Some(tail)) = (word.get(..start), word.get(end..)) else {
         out.push_str(word);
         return;
-    }
-    // `core` is a sub-slice of `word`: keep the punctuation around it.
-    let start = word.find(core).unwrap_or(0);
-    out.push_str(&word[..start]);
+    };
+    out.push_str(lead);
     if is_email(core) {
         out.push_str("<email>");
     } else if is_token(core) {
@@ -65,12 +67,12 @@ fn mask_word(word: &str, out: &mut String) {
     } else {
         mask_digits(core, out);
     }
-    out.push_str(&word[start + core.len()..]);
+    out.push_str(tail);
 }
 
 fn is_email(s: &str) -> bool {
     match s.find('@') {
-        Some(at) => at > 0 && s[at + 1..].contains('.'),
+        Some(at) => at > 0 && s.get(at + 1..).is_some_and(|d| d.contains('.')),
         None => false,
     }
 }
@@ -151,7 +153,14 @@ pub fn url_matches(pattern: &str, href: &str, path: &str, search: &str, hash: &s
 /// `blocked:` + step + the sorted, de-duplicated names of the fields marked invalid, so two
 /// identical blocked attempts have the same code and fire `repeated_error`.
 pub fn blocked_code(step: &str, mut invalid_fields: Vec<String>) -> String {
-    invalid_fields.sort();
+    // Insertion sort: a handful of names, and no generic sort code in the wasm.
+    for i in 1..invalid_fields.len() {
+        let mut j = i;
+        while j > 0 && invalid_fields[j - 1] > invalid_fields[j] {
+            invalid_fields.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     invalid_fields.dedup();
     let mut code = String::from("blocked:");
     code.push_str(step);

@@ -52,12 +52,18 @@ fn dead() -> bool {
 /// the engine's outputs; JS callbacks run last, after the shell is released, so they may call
 /// back into the SDK.
 pub(crate) fn with(f: impl FnOnce(&mut Shell) + 'static) {
+    with_dyn(Box::new(f));
+}
+
+// Not generic: one copy of the loop below instead of one per call site (wasm bytes).
+#[inline(never)]
+fn with_dyn(f: Deferred) {
     if dead() {
         return;
     }
     let done = SHELL.with(|cell| {
         let Ok(mut guard) = cell.try_borrow_mut() else {
-            DEFERRED.with(|d| d.borrow_mut().push_back(Box::new(f)));
+            DEFERRED.with(|d| d.borrow_mut().push_back(f));
             return None;
         };
         let shell = guard.as_mut()?;
@@ -72,7 +78,7 @@ pub(crate) fn with(f: impl FnOnce(&mut Shell) + 'static) {
         let taken = if stop { guard.take() } else { None };
         Some((emits, taken))
     });
-    let Some(((emits, emit), taken)) = done else {
+    let Some(((emits, emit, debug), taken)) = done else {
         return;
     };
     if let Some(mut s) = taken {
@@ -80,6 +86,9 @@ pub(crate) fn with(f: impl FnOnce(&mut Shell) + 'static) {
         drop(s);
     }
     for (kind, value) in emits {
+        if debug {
+            dom::log(kind, &value);
+        }
         let _ = emit.call2(&JsValue::NULL, &JsValue::from_str(kind), &value);
     }
 }

@@ -237,9 +237,6 @@ impl Shell {
     }
 
     fn output(&mut self, out: Output, now: u64) {
-        if self.opts.debug {
-            dom::log("output", &to_js(&out));
-        }
         match out {
             Output::Signal(sig) => {
                 self.emits.push(("signal", to_js(&sig)));
@@ -284,7 +281,7 @@ impl Shell {
 
     fn note(&mut self, line: String) {
         if self.opts.debug {
-            dom::log(&line, &JsValue::UNDEFINED);
+            dom::log("tip", &JsValue::from_str(&line));
         }
         let tips = &mut self.overlay_state.tips;
         if tips.len() >= 10 {
@@ -364,8 +361,12 @@ impl Shell {
     }
 
     /// The callback outputs queued for JS, and the function to call with them.
-    pub fn take_emits(&mut self) -> (Vec<(&'static str, JsValue)>, Function) {
-        (core::mem::take(&mut self.emits), self.emit.clone())
+    pub fn take_emits(&mut self) -> (Vec<(&'static str, JsValue)>, Function, bool) {
+        (
+            core::mem::take(&mut self.emits),
+            self.emit.clone(),
+            self.opts.debug,
+        )
     }
 
     /// Sends what is queued before the shell is dropped by `shutdown()`.

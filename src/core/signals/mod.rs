@@ -144,7 +144,7 @@ fn kind_name(e: &ErrorInfo) -> &'static str {
 }
 
 /// Normalises a message so the same error with different numbers or spacing matches:
-/// lower case, every run of digits as `#`, whitespace collapsed, at most 200 characters.
+/// ASCII lower case, every run of digits as `#`, whitespace collapsed, at most 200 characters.
 pub fn normalise(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len().min(200));
     let mut last = ' ';
@@ -162,7 +162,8 @@ pub fn normalise(msg: &str) -> String {
         if (c == '#' || c == ' ') && c == last {
             continue;
         }
-        out.extend(c.to_lowercase());
+        // ASCII only: `char::to_lowercase` brings Unicode case tables (~10 KB) into the wasm.
+        out.push(c.to_ascii_lowercase());
         last = c;
     }
     String::from(out.trim())
