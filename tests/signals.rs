@@ -339,6 +339,24 @@ fn hidden_10_min_is_abandoned_but_9_59_is_not() {
 }
 
 #[test]
+fn leaving_before_onboarding_started_is_not_abandoned() {
+    let mut r = Run::new(config());
+    r.at(0, Input::Hidden)
+        .until(HOUR)
+        .at(HOUR, Input::Visible)
+        .at(HOUR + MIN, Input::PageExit);
+    assert_eq!(r.count(Abandoned), 0);
+    // A returning user who completed a step earlier has started.
+    let restored = unstuck::core::State {
+        completed: vec!["account".into()],
+        ..Default::default()
+    };
+    let mut r = Run::with(config(), Some(restored));
+    r.at(MIN, Input::PageExit);
+    assert_eq!(r.fired(Abandoned), vec![(MIN, None)]);
+}
+
+#[test]
 fn leaving_after_completion_is_not_abandoned() {
     let mut r = Run::new(config());
     r.at(0, enter("account"))

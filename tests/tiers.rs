@@ -310,3 +310,35 @@ fn major_is_remembered_across_page_loads() {
     assert_eq!(r.count(SignalKind::MajorStruggle), 0);
     assert!(r.engine.is_major());
 }
+
+#[test]
+fn another_user_on_the_same_browser_starts_from_scratch() {
+    let mut r = Run::new(config());
+    r.at(0, identify(Traits::default()))
+        .at(MIN, done("account"))
+        .at(2 * MIN, Input::HelpRequested)
+        .at(
+            HOUR,
+            Input::Identify {
+                user: "u2".into(),
+                traits: Traits::default(),
+            },
+        );
+    assert_eq!(
+        tiers(&r),
+        vec![
+            (0, Checkpoint::Signup, Tier::SelfServe),
+            (HOUR, Checkpoint::Signup, Tier::SelfServe),
+        ]
+    );
+    assert_eq!(r.engine.progress(), 0.0);
+    assert!(!r.engine.is_major());
+    let s = r.last_persist().expect("persisted");
+    assert_eq!(
+        (s.user.as_deref(), s.signup_at),
+        (Some("u2"), Some(T0 + HOUR))
+    );
+    // u2's 24h checkpoint counts from u2's signup.
+    r.until(25 * HOUR);
+    assert_eq!(tiers(&r)[2].0, 25 * HOUR);
+}

@@ -202,6 +202,10 @@ impl Engine {
         self.out.pop_front()
     }
 
+    fn started(&self) -> bool {
+        self.step.is_some() || self.state.step.is_some() || self.done.contains(&true)
+    }
+
     fn complete(&self) -> bool {
         self.state.onboarding_complete
     }
@@ -247,6 +251,7 @@ impl Engine {
                     &self.done,
                     self.step,
                     self.visible,
+                    self.started(),
                     self.step,
                     false,
                 );
@@ -269,11 +274,13 @@ impl Engine {
 
     /// The detectors' view of the session. A free function of the fields it reads, so the
     /// detectors (another field) can be borrowed mutably beside it.
+    #[allow(clippy::too_many_arguments)]
     fn ctx<'a>(
         config: &'a Config,
         done: &'a [bool],
         step: Option<usize>,
         visible: bool,
+        started: bool,
         prev_step: Option<usize>,
         progress: bool,
     ) -> Ctx<'a> {
@@ -289,6 +296,7 @@ impl Engine {
             error_step: None,
             error_counts: false,
             away: None,
+            started,
         }
     }
 
@@ -488,6 +496,7 @@ impl Engine {
                 &self.done,
                 self.step,
                 self.visible,
+                self.started(),
                 prev,
                 progress,
             )

@@ -1,5 +1,6 @@
 //! `abandoned`: the page is left (`PageExit`), or hidden for `abandon_hidden_ms` (10 min),
-//! while onboarding is incomplete (the engine stops asking detectors once it is complete).
+//! while onboarding is started and incomplete (the engine stops asking detectors once it is
+//! complete; leaving before any step was entered is not leaving "mid-onboarding").
 //! Fires once per absence: coming back (`Visible`) re-arms it.
 
 use super::{Ctx, Detector, Fire, Fired};
@@ -18,7 +19,7 @@ pub struct Abandoned {
 impl Detector for Abandoned {
     fn on_input(&mut self, ctx: &Ctx<'_>, now: Millis, input: &Input, fired: &mut Fired) {
         match input {
-            Input::Hidden if self.deadline.is_none() && !self.fired => {
+            Input::Hidden if ctx.started && self.deadline.is_none() && !self.fired => {
                 self.step = ctx.step;
                 self.deadline = Some(now.saturating_add(ctx.cfg.abandon_hidden_ms));
             }
@@ -28,7 +29,7 @@ impl Detector for Abandoned {
             }
             Input::PageExit => {
                 self.deadline = None;
-                if !self.fired {
+                if ctx.started && !self.fired {
                     self.fired = true;
                     fired.push(Fire::minor(
                         SignalKind::Abandoned,

@@ -48,6 +48,8 @@ pub struct Ctx<'a> {
     pub error_counts: bool,
     /// Time since the user was last seen before this input (`None` when unknown).
     pub away: Option<Millis>,
+    /// Onboarding has started: a step was entered or completed, now or on an earlier load.
+    pub started: bool,
 }
 
 impl Ctx<'_> {
