@@ -5,6 +5,11 @@
 //!
 //! Time only moves forward: a `now_ms` earlier than one already seen (a bad or adjusted clock)
 //! is taken as the latest time seen, and all arithmetic on times saturates.
+//!
+//! Output order, for one call: events for the input itself (step entered, error, ...), then
+//! for each signal its `Signal`, its `Event`, and the `ShowTip` + tip `Event` it triggered;
+//! `major_struggle` after the signals that caused it; tier decisions as they are made; at most
+//! one `Persist`, last. Timers that came due before an input run first, at their own times.
 
 use std::collections::VecDeque;
 
