@@ -10,7 +10,7 @@ pub const MAX_MESSAGE_CHARS: usize = 200;
 /// Returns `None` when nothing is left.
 pub fn mask_message(text: &str) -> Option<String> {
     let mut out = String::new();
-    for word in text.split_whitespace() {
+    for word in text.split_ascii_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }

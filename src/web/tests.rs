@@ -364,3 +364,41 @@ fn history_wrapper_keeps_host_behaviour() {
     drop(seen);
     super::shutdown();
 }
+
+#[wasm_bindgen_test]
+async fn one_failure_seen_through_several_channels_counts_once() {
+    let page = html(
+        r#"<section data-unstuck-step="import" data-unstuck-kind="import">
+             <input name="csv" type="file">
+             <div class="form-error" role="alert"></div>
+           </section>"#,
+    );
+    let seen = start(Config {
+        steps: vec![step("import")],
+        ..Config::default()
+    });
+    let banner = page.query_selector("[role=alert]").unwrap().unwrap();
+    let input = page.query_selector("input").unwrap().unwrap();
+    // The host marks the field and shows the text: one error, of the declared kind.
+    input.set_attribute("aria-invalid", "true").unwrap();
+    banner.set_text_content(Some("Row 12: missing column email (ref 123456789)"));
+    sleep(20).await;
+    let e = errors(&seen);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].kind, ErrorKind::Import);
+    assert_eq!(e[0].field.as_deref(), Some("csv"));
+    // A second failure after a while is a second error; the message is masked.
+    input.remove_attribute("aria-invalid").unwrap();
+    banner.set_text_content(Some(""));
+    sleep(1_100).await;
+    banner.set_text_content(Some("Row 12: missing column email (ref 123456789)"));
+    sleep(20).await;
+    let e = errors(&seen);
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert_eq!(
+        e[1].message.as_deref(),
+        Some("Row 12: missing column email (ref <number>)")
+    );
+    super::shutdown();
+    page.remove();
+}

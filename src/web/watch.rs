@@ -176,6 +176,9 @@ impl Drop for HistoryHook {
     }
 }
 
+/// An error recorded lately: when, field, code, message.
+type Recent = (u64, Option<String>, Option<String>, Option<String>);
+
 /// What the instrumentation knows about the page.
 pub struct Watch {
     steps: Vec<(String, Option<String>, Option<String>)>,
@@ -191,7 +194,7 @@ pub struct Watch {
     completes: Vec<Element>,
     done_fields: Vec<(String, String)>,
     done_steps: Vec<String>,
-    recent: Vec<(u64, String)>,
+    recent: Vec<Recent>,
     blocked: Option<(u64, Option<String>)>,
     back_click: Option<(u64, Option<String>)>,
     help_open: bool,
@@ -519,8 +522,9 @@ impl Watch {
         }));
     }
 
-    /// Records one error unless the same one (same field, or same message) was just recorded
-    /// through another channel.
+    /// Records one error unless the same one was just recorded through another channel (an
+    /// `invalid` event, `aria-invalid` and an error text for one failure count once): the same
+    /// field, or, when either names no field, the same message or code.
     fn error(
         &mut self,
         now: u64,
@@ -531,16 +535,21 @@ impl Watch {
         out: &mut Vec<Input>,
     ) {
         let message = message.as_deref().and_then(mask_message);
-        let key = field
-            .clone()
-            .or(code.clone())
-            .or(message.clone())
-            .unwrap_or_default();
         self.recent.retain(|r| r.0 + SAME_ERROR_MS > now);
-        if self.recent.iter().any(|r| r.1 == key) {
+        let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+        let dup = self.recent.iter().any(|(_, f, c, m)| {
+            if field.is_some() && f.is_some() {
+                f == &field
+            } else {
+                same(m, &message) || same(c, &code)
+            }
+        });
+        // Remembered even when a duplicate, so its message matches the next channel too.
+        self.recent
+            .push((now, field.clone(), code.clone(), message.clone()));
+        if dup {
             return;
         }
-        self.recent.push((now, key));
         out.push(Input::Error(ErrorInfo {
             step: None,
             kind,
@@ -566,7 +575,14 @@ impl Watch {
         let mut marked: Vec<Element> = Vec::new();
         for sel in &self.errors {
             for el in query_all(&root, sel) {
-                if visible(&el) && !marked.contains(&el) {
+                // An empty error container waiting for text is not an error yet.
+                let shows = visible(&el)
+                    && (el
+                        .text_content()
+                        .is_some_and(|t| t.bytes().any(|b| !b.is_ascii_whitespace()))
+                        || el.matches(CONTROLS).unwrap_or(false)
+                        || el.query_selector(CONTROLS).ok().flatten().is_some());
+                if shows && !marked.contains(&el) {
                     marked.push(el);
                 }
             }
