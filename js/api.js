@@ -4,7 +4,28 @@ const METHODS = ["identify", "step", "progress", "fieldCompleted", "completeStep
   "error", "helpOpened", "helpClosed", "requestHelp", "track", "consent", "debug", "shutdown"];
 const KINDS = ["signal", "tip", "tier", "action"];
 
-export function createApi(debug) {
+// One `track` event ("unstuck_failed") in the wire format, sent when the SDK dies.
+const uuid7 = () => {
+  const h = Date.now().toString(16).padStart(12, "0");
+  const r = () => Math.floor(Math.random() * 65536).toString(16).padStart(4, "0");
+  const v = (8 + Math.floor(Math.random() * 4)).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8)}-7${r().slice(1)}-${v}${r().slice(1)}-${r()}${r()}${r()}`;
+};
+export const reporter = (endpoint, site) => (why) => {
+  try {
+    const session = localStorage.getItem(`unstuck:${site}:session`) || uuid7();
+    const t = Date.now();
+    const props = JSON.stringify({ reason: String(why && why.message || why).slice(0, 200) });
+    navigator.sendBeacon(`${endpoint}/v1/events`, JSON.stringify({
+      site, session, user: null, sent_at: t, dropped: 0, sdk: "unstuck/js",
+      events: [{ id: uuid7(), seq: 0, t, type: "track", name: "unstuck_failed", props }],
+    }));
+  } catch (e) {
+    // Storage or beacons blocked: nothing more to do.
+  }
+};
+
+export function createApi(debug, report) {
   let wasm = null;
   let state = "loading"; // "loading" | "ready" | "off"
   let queue = [];
@@ -29,8 +50,9 @@ export function createApi(debug) {
   const fail = (why) => {
     if (failed) return;
     failed = true;
-    off(["failed and turned off:", why]);
+    off("failed and turned itself off");
     say(why);
+    if (report) report(why);
   };
   const emit = (kind, value) => {
     for (const cb of (listeners[kind] || []).slice()) {

@@ -1,19 +1,19 @@
 // For bundlers: `import { init } from "unstuck"`. Returns the same API as `window.unstuck`.
 // Options: { site, endpoint?, config (object) | configUrl?, debug?, consent?, wasmUrl? }.
 import initWasm, * as wasm from "../target/glue/unstuck.js";
-import { createApi, why } from "./api.js";
+import { createApi, reporter, why } from "./api.js";
 
 let instance = null;
 
 export function init(options = {}) {
   if (instance) return instance; // initialises once
   const debug = !!options.debug;
-  const { api, ready, off } = createApi(debug);
+  const endpoint = (options.endpoint || location.origin).replace(/\/+$/, "");
+  const site = options.site || "";
+  const { api, ready, off } = createApi(debug, reporter(endpoint, site));
   instance = api;
   try {
     if (typeof WebAssembly !== "object") throw "WebAssembly is not available";
-    const endpoint = (options.endpoint || location.origin).replace(/\/+$/, "");
-    const site = options.site || "";
     const config = options.config
       ? Promise.resolve(options.config)
       : fetch(options.configUrl || `${endpoint}/v1/config/${encodeURIComponent(site)}`)

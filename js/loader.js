@@ -2,7 +2,7 @@
 // data-config="..."></script>. Starts the wasm download at once, fetches the config in
 // parallel, turns `window.unstuck` (a command queue until now) into the API and replays it.
 import init, * as wasm from "../target/glue/unstuck.js";
-import { createApi, why } from "./api.js";
+import { createApi, reporter, why } from "./api.js";
 
 (() => {
   const w = window;
@@ -12,13 +12,18 @@ import { createApi, why } from "./api.js";
   const d = (script && script.dataset) || {};
   const src = (script && script.src) || location.href;
   const debug = /[?&]unstuck_debug=1/.test(location.search) || d.debug === "true";
-  const { api, ready, off } = createApi(debug);
+  const site = d.site || "";
+  let endpoint = "";
+  try {
+    endpoint = (d.endpoint || new URL(src).origin).replace(/\/+$/, "");
+  } catch (e) {
+    // An unparsable script URL: sending is left to fail quietly.
+  }
+  const { api, ready, off } = createApi(debug, reporter(endpoint, site));
   w.unstuck = api;
   if (Array.isArray(prev)) prev.forEach(api.push);
   try {
     if (typeof WebAssembly !== "object") throw "WebAssembly is not available";
-    const endpoint = (d.endpoint || new URL(src).origin).replace(/\/+$/, "");
-    const site = d.site || "";
     const module_or_path = fetch(new URL("unstuck_bg.wasm", src));
     const inline = document.getElementById("unstuck-config");
     const config = inline
