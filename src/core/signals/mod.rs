@@ -127,7 +127,14 @@ impl ErrorKey {
     pub fn of(e: &ErrorInfo, step: Option<usize>) -> ErrorKey {
         let what = match (&e.code, &e.message) {
             (Some(c), _) if !c.is_empty() => c.clone(),
-            (_, Some(m)) if !m.trim().is_empty() => normalise(m),
+            (_, Some(m)) => {
+                let n = normalise(m);
+                if n.is_empty() {
+                    String::from(kind_name(e))
+                } else {
+                    n
+                }
+            }
             _ => String::from(kind_name(e)),
         };
         ErrorKey { step, what }
@@ -156,7 +163,7 @@ pub fn normalise(msg: &str) -> String {
         }
         let c = if c.is_ascii_digit() {
             '#'
-        } else if c.is_whitespace() {
+        } else if c.is_ascii_whitespace() || c == '\u{a0}' {
             ' '
         } else {
             c
@@ -168,7 +175,8 @@ pub fn normalise(msg: &str) -> String {
         out.push(c.to_ascii_lowercase());
         last = c;
     }
-    String::from(out.trim())
+    // Only ' ' can be at the ends (whitespace became ' '): no Unicode tables needed.
+    String::from(out.trim_matches(' '))
 }
 
 /// Drops times older than `window` before `now` (times are kept sorted, oldest first).
