@@ -139,7 +139,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 /// query and hash, or the hash alone (so `/onboarding/profile`, `/signup?step=2` and
 /// `#/profile` all work). `*` is a wildcard.
 pub fn url_matches(pattern: &str, href: &str, path: &str, search: &str, hash: &str) -> bool {
-    if pattern.contains("://") {
+    if pattern.as_bytes().windows(3).any(|w| w == b"://") {
         return glob(pattern, href);
     }
     let with_search = [path, search].concat();

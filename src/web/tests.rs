@@ -280,7 +280,7 @@ async fn required_fields_progress_and_next_step_completes() {
         .unwrap()
         .remove_attribute("hidden")
         .unwrap();
-    sleep(20).await; // mutation observers run as a microtask
+    sleep(150).await; // DOM changes are scanned within 100 ms
     let tail: Vec<Input> = seen.borrow().iter().rev().take(2).rev().cloned().collect();
     assert_eq!(
         tail,
@@ -382,7 +382,7 @@ async fn one_failure_seen_through_several_channels_counts_once() {
     // The host marks the field and shows the text: one error, of the declared kind.
     input.set_attribute("aria-invalid", "true").unwrap();
     banner.set_text_content(Some("Row 12: missing column email (ref 123456789)"));
-    sleep(20).await;
+    sleep(150).await;
     let e = errors(&seen);
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(e[0].kind, ErrorKind::Import);
@@ -392,7 +392,7 @@ async fn one_failure_seen_through_several_channels_counts_once() {
     banner.set_text_content(Some(""));
     sleep(1_100).await;
     banner.set_text_content(Some("Row 12: missing column email (ref 123456789)"));
-    sleep(20).await;
+    sleep(150).await;
     let e = errors(&seen);
     assert_eq!(e.len(), 2, "{e:?}");
     assert_eq!(

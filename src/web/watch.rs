@@ -17,6 +17,8 @@ use crate::core::config::Config;
 use crate::core::input::{ClickTarget, ErrorInfo, ErrorKind, Input};
 use crate::core::mask::{blocked_code, mask_message, url_matches};
 
+/// DOM changes are scanned at most this often (busy pages mutate many times a second).
+const SCAN_EVERY_MS: u64 = 100;
 /// A blocked advance is judged this long after the click on "next".
 const ADVANCE_WAIT_MS: u64 = 1_000;
 /// The same error seen through several channels (event, attribute, alert) within this long
@@ -198,6 +200,8 @@ pub struct Watch {
     blocked: Option<(u64, Option<String>)>,
     back_click: Option<(u64, Option<String>)>,
     help_open: bool,
+    last_scan: u64,
+    scan_due: Option<u64>,
 }
 
 fn with_marker(list: &[String], marker: &str) -> Vec<String> {
@@ -233,6 +237,8 @@ impl Watch {
             blocked: None,
             back_click: None,
             help_open: false,
+            last_scan: 0,
+            scan_due: None,
         }
     }
 
@@ -240,7 +246,7 @@ impl Watch {
     pub fn deadline(&self) -> Option<u64> {
         let a = self.blocked.as_ref().map(|b| b.0);
         let b = self.back_click.as_ref().map(|b| b.0);
-        a.into_iter().chain(b).min()
+        a.into_iter().chain(b).chain(self.scan_due).min()
     }
 
     /// Handles one page event.
@@ -266,7 +272,14 @@ impl Watch {
                 let message = get_str(&reason, "message").or_else(|| reason.as_string());
                 self.script_error(get_str(&reason, "name"), message, out);
             }
-            DomEvent::Location | DomEvent::Mutation => self.scan(now, out),
+            DomEvent::Location => self.scan(now, out),
+            DomEvent::Mutation => {
+                if now >= self.last_scan + SCAN_EVERY_MS {
+                    self.scan(now, out);
+                } else if self.scan_due.is_none() {
+                    self.scan_due = Some(self.last_scan + SCAN_EVERY_MS);
+                }
+            }
             // Lifecycle is the shell's.
             DomEvent::Visibility | DomEvent::PageHide | DomEvent::PageShow => {}
         }
@@ -274,6 +287,8 @@ impl Watch {
 
     /// Looks at the whole page: current step, error markers, completion markers.
     pub fn scan(&mut self, now: u64, out: &mut Vec<Input>) {
+        self.last_scan = now;
+        self.scan_due = None;
         self.detect_step(out);
         self.scan_errors(now, out);
         self.scan_completes(out);
@@ -281,6 +296,9 @@ impl Watch {
 
     /// Runs deadlines that are due: blocked advances and back clicks.
     pub fn poll(&mut self, now: u64, out: &mut Vec<Input>) {
+        if self.scan_due.is_some_and(|t| t <= now) {
+            self.scan(now, out);
+        }
         if self.blocked.as_ref().is_some_and(|b| b.0 <= now) {
             self.detect_step(out);
             if let Some((_, Some(step))) = self.blocked.take() {
