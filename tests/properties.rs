@@ -212,6 +212,16 @@ proptest! {
     }
 
     #[test]
+    fn every_persisted_state_reads_back_as_written(ops in prop::collection::vec(op(), 0..80)) {
+        for o in run(&ops, None) {
+            if let Output::Persist(s) = o {
+                let json = serde_json::to_value(&s).expect("serializes");
+                prop_assert_eq!(State::read(&&json), Some(s));
+            }
+        }
+    }
+
+    #[test]
     fn every_signal_is_also_an_event_and_none_follows_completion(
         ops in prop::collection::vec(op(), 0..120)
     ) {
