@@ -342,3 +342,68 @@ fn another_user_on_the_same_browser_starts_from_scratch() {
     r.until(25 * HOUR);
     assert_eq!(tiers(&r)[2].0, 25 * HOUR);
 }
+
+#[test]
+fn h48_self_serve_at_exactly_70_percent_moves_to_tier_2() {
+    // Weights 7 and 3: completing the first is exactly 0.70.
+    let mut a = step("setup");
+    a.weight = 7.0;
+    let mut b = step("invite");
+    b.weight = 3.0;
+    let cfg = Config {
+        steps: vec![a, b],
+        ..Default::default()
+    };
+    let mut r = Run::new(cfg);
+    r.at(0, identify(Traits::default()))
+        .at(MIN, done("setup"))
+        .until(48 * HOUR);
+    assert_eq!(
+        tiers(&r)[1..],
+        [
+            (24 * HOUR, Checkpoint::H24, Tier::SelfServe),
+            (48 * HOUR, Checkpoint::H48, Tier::LightTouch),
+        ]
+    );
+}
+
+#[test]
+fn h48_light_touch_at_exactly_40_percent_stays() {
+    let mut r = Run::new(config());
+    r.at(0, identify(Traits::default()))
+        .at(MIN, done("account"))
+        .at(MIN, done("profile"))
+        .until(72 * HOUR);
+    assert_eq!(
+        tiers(&r)[1..],
+        [
+            (24 * HOUR, Checkpoint::H24, Tier::LightTouch),
+            (48 * HOUR, Checkpoint::H48, Tier::LightTouch),
+            (72 * HOUR, Checkpoint::H72, Tier::LightTouch),
+        ]
+    );
+}
+
+#[test]
+fn tier_decisions_are_events_with_their_reason() {
+    let mut r = Run::new(config());
+    r.at(0, identify(Traits::default())).until(24 * HOUR);
+    let reasons: Vec<String> = r
+        .outputs
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Output::Event(e) => match &e.body {
+                unstuck::core::EventBody::Tier(d) => Some(d.reason.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "signup: default to self-serve",
+            "24h: progress 0% below 20%"
+        ]
+    );
+}
