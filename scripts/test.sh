@@ -30,5 +30,8 @@ CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --lib --target wasm32-unknown-unknown
 
+stage "TypeScript types of the SDK (js/unstuck.d.ts)"
+tsc --noEmit --strict --target es2020 --moduleResolution node tests/types/api.ts
+
 stage "SDK build and size budget"
 bash scripts/build.sh

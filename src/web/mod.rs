@@ -84,6 +84,7 @@ fn with_dyn(f: Deferred) {
     if let Some(mut s) = taken {
         s.finish();
         drop(s);
+        DEFERRED.with(|d| d.borrow_mut().clear());
     }
     for (kind, value) in emits {
         if debug {

@@ -226,6 +226,8 @@ async fn invalid_events_and_blocked_advances_become_errors() {
     assert_eq!(e[0].code.as_deref(), Some("typeMismatch"));
     assert_eq!(e[0].field.as_deref(), Some("email"));
     assert_eq!(e[0].kind, ErrorKind::Validation);
+    // The browser's message quotes what was typed: it never leaves the page.
+    assert_eq!(e[0].message, None);
 
     // Two blocked attempts (the step does not change) give two identical codes.
     let next: HtmlElement = page

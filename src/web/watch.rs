@@ -520,9 +520,9 @@ impl Watch {
             .iter()
             .find(|f| get(&validity, f).as_bool() == Some(true))
             .map(|f| f.to_string());
-        let message = get_str(&el, "validationMessage");
+        // No `validationMessage`: browsers quote what the user typed in it.
         let kind = kind_of(&el);
-        self.error(now, kind, code, message, field_name(&el), out);
+        self.error(now, kind, code, None, field_name(&el), out);
     }
 
     fn script_error(
