@@ -68,7 +68,7 @@ export function createApi(debug, report) {
     api[m] = (...args) => {
       if (m === "debug") debug = !!args[0];
       if (state === "loading") queue.push([m, args]);
-      else if (state === "ready") guard(() => wasm[m](...args));
+      else if (state === "ready") guard(() => wasm.call(m, args[0], args[1]));
       if (m === "shutdown") {
         listeners = {};
         off("shut down");

@@ -150,8 +150,51 @@ pub fn start(
     Ok(())
 }
 
-/// `identify(userId, traits)`: the user is known.
+/// Every API method in one export: `call(name, a, b)`. One entry point instead of fourteen
+/// keeps the wasm and its glue small; each method is documented on its function below.
 #[wasm_bindgen]
+pub fn call(name: &str, a: JsValue, b: JsValue) -> Result<(), JsError> {
+    match name {
+        "identify" => identify(a, b),
+        "step" => step(a),
+        "progress" => progress(a, b),
+        "fieldCompleted" => field_completed(a, b),
+        "completeStep" => complete_step(a),
+        "complete" => {
+            complete();
+            Ok(())
+        }
+        "error" => error(a),
+        "helpOpened" => {
+            help_opened(a);
+            Ok(())
+        }
+        "helpClosed" => {
+            help_closed();
+            Ok(())
+        }
+        "requestHelp" => {
+            request_help();
+            Ok(())
+        }
+        "track" => track(a, b),
+        "consent" => {
+            consent(a.as_bool() == Some(true));
+            Ok(())
+        }
+        "debug" => {
+            debug(a.as_bool() == Some(true));
+            Ok(())
+        }
+        "shutdown" => {
+            shutdown();
+            Ok(())
+        }
+        _ => Err(JsError::new("unknown method")),
+    }
+}
+
+/// `identify(userId, traits)`: the user is known.
 pub fn identify(user: JsValue, traits: JsValue) -> Result<(), JsError> {
     let user = text(&user, "userId")?;
     let flag = |k| dom::get(&traits, k).as_bool() == Some(true);
@@ -165,7 +208,6 @@ pub fn identify(user: JsValue, traits: JsValue) -> Result<(), JsError> {
 }
 
 /// `step(id)`: a step became current.
-#[wasm_bindgen]
 pub fn step(id: JsValue) -> Result<(), JsError> {
     let id = text(&id, "step")?;
     with(move |s| s.api_step(id));
@@ -173,7 +215,6 @@ pub fn step(id: JsValue) -> Result<(), JsError> {
 }
 
 /// `progress(step, fraction)`: a fraction of the step is done.
-#[wasm_bindgen]
 pub fn progress(step: JsValue, fraction: JsValue) -> Result<(), JsError> {
     let step = text(&step, "step")?;
     let fraction = fraction
@@ -185,7 +226,6 @@ pub fn progress(step: JsValue, fraction: JsValue) -> Result<(), JsError> {
 }
 
 /// `fieldCompleted(step, field)`.
-#[wasm_bindgen(js_name = fieldCompleted)]
 pub fn field_completed(step: JsValue, field: JsValue) -> Result<(), JsError> {
     let (step, field) = (text(&step, "step")?, text(&field, "field")?);
     with(move |s| s.input(Input::FieldCompleted { step, field }));
@@ -193,7 +233,6 @@ pub fn field_completed(step: JsValue, field: JsValue) -> Result<(), JsError> {
 }
 
 /// `completeStep(id)`.
-#[wasm_bindgen(js_name = completeStep)]
 pub fn complete_step(step: JsValue) -> Result<(), JsError> {
     let step = text(&step, "step")?;
     with(move |s| s.input(Input::StepCompleted { step }));
@@ -201,13 +240,11 @@ pub fn complete_step(step: JsValue) -> Result<(), JsError> {
 }
 
 /// `complete()`: the whole onboarding is done.
-#[wasm_bindgen]
 pub fn complete() {
     with(|s| s.input(Input::OnboardingCompleted));
 }
 
 /// `error({step?, kind, code?, message?, field?})`; the message is masked here.
-#[wasm_bindgen]
 pub fn error(info: JsValue) -> Result<(), JsError> {
     let kind = match dom::get_str(&info, "kind") {
         None => ErrorKind::Validation,
@@ -225,26 +262,22 @@ pub fn error(info: JsValue) -> Result<(), JsError> {
 }
 
 /// `helpOpened(topic)`.
-#[wasm_bindgen(js_name = helpOpened)]
 pub fn help_opened(topic: JsValue) {
     let topic = topic.as_string().unwrap_or_else(|| "help".into());
     with(move |s| s.input(Input::HelpOpened { topic }));
 }
 
 /// `helpClosed()`.
-#[wasm_bindgen(js_name = helpClosed)]
 pub fn help_closed() {
     with(|s| s.input(Input::HelpClosed));
 }
 
 /// `requestHelp()`: the user asked for a person.
-#[wasm_bindgen(js_name = requestHelp)]
 pub fn request_help() {
     with(|s| s.input(Input::HelpRequested));
 }
 
 /// `track(name, props?)`: a custom milestone, sent as an event as is.
-#[wasm_bindgen]
 pub fn track(name: JsValue, props: JsValue) -> Result<(), JsError> {
     let name = text(&name, "name")?;
     let props = if props.is_undefined() || props.is_null() {
@@ -258,19 +291,16 @@ pub fn track(name: JsValue, props: JsValue) -> Result<(), JsError> {
 }
 
 /// `consent(bool)`: storage and sending on or off.
-#[wasm_bindgen]
 pub fn consent(on: bool) {
     with(move |s| s.set_consent(on));
 }
 
 /// `debug(bool)`: console logging and the overlay.
-#[wasm_bindgen]
 pub fn debug(on: bool) {
     with(move |s| s.set_debug(on));
 }
 
 /// `shutdown()`: removes every listener, observer, timer and element the SDK added.
-#[wasm_bindgen]
 pub fn shutdown() {
     with(|s| s.stop = true);
 }
