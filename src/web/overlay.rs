@@ -6,7 +6,7 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::tip::{el, int, shadow_host};
+use super::tip::{el, shadow_host};
 use crate::core::output::Signal;
 use crate::core::routing::Tier;
 use crate::core::signal::Severity;
@@ -68,7 +68,7 @@ fn render(s: &OverlayState) -> String {
     let mut out = String::from("unstuck debug\nstep: ");
     out += s.step.as_deref().unwrap_or("-");
     out += " (";
-    out += &int((s.progress.clamp(0.0, 1.0) * 100.0 + 0.5) as i32);
+    out += &((s.progress.clamp(0.0, 1.0) * 100.0 + 0.5) as u32).to_string();
     out += "%)\ntier: ";
     out += match s.tier {
         None => "-",

@@ -20,15 +20,15 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    AddEventListenerOptions, CssStyleSheet, Document, Element, Event, EventTarget, HtmlElement,
-    KeyboardEvent, ScrollIntoViewOptions, ScrollLogicalPosition, ShadowRoot, ShadowRootInit,
-    ShadowRootMode, Window,
+    CssStyleSheet, Document, Element, Event, HtmlElement, KeyboardEvent, ScrollIntoViewOptions,
+    ScrollLogicalPosition, ShadowRoot, ShadowRootInit, ShadowRootMode, Window,
 };
 
 use crate::core::config::Tip;
 use crate::core::input::{DismissReason, TipAction};
 use crate::core::output::ShowTip;
 
+use super::dom::{closest, target, Listener};
 use place::{place, Rect};
 use url::safe_href;
 
@@ -215,9 +215,9 @@ impl TipView {
         let w = Rc::downgrade(&inner);
         let listeners = [
             // Scroll does not bubble; capturing at the window sees every scrolling container.
-            Listener::new(&win, "scroll", true, true, schedule(&w)),
-            Listener::new(&win, "resize", false, true, schedule(&w)),
-            Listener::new(&doc, "keydown", false, false, {
+            Listener::new(&win, "scroll", true, schedule(&w)),
+            Listener::new(&win, "resize", false, schedule(&w)),
+            Listener::new(&doc, "keydown", false, {
                 let w = w.clone();
                 move |e: Event| {
                     let Some(i) = w.upgrade() else { return };
@@ -230,7 +230,7 @@ impl TipView {
                     }
                 }
             }),
-            Listener::new(&root, "click", false, false, move |e: Event| {
+            Listener::new(&root, "click", false, move |e: Event| {
                 if let Some(i) = w.upgrade() {
                     i.click(&e);
                 }
@@ -323,10 +323,8 @@ impl Inner {
     }
 
     fn click(&self, e: &Event) {
-        let action = e
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|t| t.closest("[data-a]").ok().flatten())
+        let action = target(e)
+            .and_then(|t| closest(&t, "[data-a]"))
             .and_then(|t| t.get_attribute("data-a"));
         let event = match action.as_deref() {
             Some("x") => return self.dismiss(DismissReason::Close),
@@ -353,51 +351,6 @@ impl Inner {
         self.done.set(true);
         self.host.remove();
         (self.on_event)(TipEvent::Dismissed(reason));
-    }
-}
-
-/// An event listener that removes itself when dropped (as gloo-events does).
-struct Listener {
-    target: EventTarget,
-    kind: &'static str,
-    capture: bool,
-    cb: Closure<dyn FnMut(Event)>,
-}
-
-impl Listener {
-    fn new(
-        target: &EventTarget,
-        kind: &'static str,
-        capture: bool,
-        passive: bool,
-        f: impl FnMut(Event) + 'static,
-    ) -> Listener {
-        let cb = Closure::<dyn FnMut(Event)>::new(f);
-        let opts = AddEventListenerOptions::new();
-        opts.set_capture(capture);
-        opts.set_passive(passive);
-        // Cannot fail for a function callback; a failure would only mean no events.
-        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
-            kind,
-            cb.as_ref().unchecked_ref(),
-            &opts,
-        );
-        Listener {
-            target: target.clone(),
-            kind,
-            capture,
-            cb,
-        }
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback_and_bool(
-            self.kind,
-            self.cb.as_ref().unchecked_ref(),
-            self.capture,
-        );
     }
 }
 
@@ -468,30 +421,7 @@ fn rect(el: &Element) -> Rect {
     }
 }
 
-/// `v` as CSS pixels, without pulling the formatting machinery into the wasm.
+/// `v` as whole CSS pixels (never negative: u32 formatting is already in the wasm, i32 is not).
 fn px(v: i32) -> String {
-    let mut s = int(v);
-    s += "px";
-    s
-}
-
-/// Decimal text of `v`.
-pub(super) fn int(v: i32) -> String {
-    let mut digits = [0u8; 11];
-    let mut i = digits.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        digits[i] = b'-';
-    }
-    // ASCII digits always decode; the fallback is never taken.
-    String::from(core::str::from_utf8(&digits[i..]).unwrap_or("0"))
+    (v.max(0) as u32).to_string() + "px"
 }

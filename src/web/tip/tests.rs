@@ -645,9 +645,8 @@ fn stays_inside_a_phone_viewport() {
 }
 
 #[wasm_bindgen_test]
-fn integers_as_text() {
-    for v in [0, 7, -12, 360, i32::MAX, i32::MIN] {
-        assert_eq!(super::int(v), v.to_string());
-    }
-    assert_eq!(super::px(-4), "-4px");
+fn pixels_as_text() {
+    assert_eq!(super::px(0), "0px");
+    assert_eq!(super::px(344), "344px");
+    assert_eq!(super::px(-4), "0px", "never off the start edge");
 }
