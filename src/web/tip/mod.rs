@@ -14,7 +14,7 @@ mod url;
 mod tests;
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -63,8 +63,19 @@ const CSS: &str = concat!(
 /// A tip on screen. Dropping it removes its element and every listener it added.
 pub struct TipView {
     inner: Rc<Inner>,
-    _frame: Closure<dyn FnMut()>,
+    _frame: Closure<dyn Fn()>,
     _listeners: [Listener; 4],
+}
+
+/// What a listener heard.
+#[derive(Clone, Copy)]
+enum On {
+    /// Scroll or resize: place again.
+    Move,
+    /// A key (Esc dismisses).
+    Key,
+    /// A click in the card.
+    Click,
 }
 
 /// State shared with the listeners (they hold it weakly, so dropping the view frees it).
@@ -98,85 +109,76 @@ impl TipView {
         show: &ShowTip,
         on_event: Rc<dyn Fn(TipEvent)>,
     ) -> Result<TipView, JsValue> {
-        let win = web_sys::window().ok_or(JsValue::NULL)?;
+        let win = super::dom::window();
         let doc = win.document().ok_or(JsValue::NULL)?;
         let (host, root) = shadow_host(&doc, "unstuck-tip", CSS)?;
         let rtl = is_rtl(&doc);
         let anchor = show.anchor.clone().or_else(|| tip.anchor.clone());
 
-        let label = ["Tip", tip.title.as_deref().map_or("", |_| ": ")].concat()
-            + tip.title.as_deref().unwrap_or("");
+        let title = tip.title.as_deref();
+        let label = ["Tip", title.map_or("", |_| ": "), title.unwrap_or("")].concat();
         let dir = if rtl { "rtl" } else { "ltr" };
-        let card = el(
-            &doc,
-            &root,
-            "div",
-            &[
-                ("class", "c"),
-                ("role", "region"),
-                ("aria-label", &label),
-                ("dir", dir),
-            ],
-            None,
-        )?;
-        let x = [
-            ("class", "x"),
-            ("aria-label", "Dismiss tip"),
-            ("data-a", "x"),
+        // "Show me" needs something to scroll to: an anchor that is rendered (maybe off screen).
+        let show_me = anchor
+            .as_deref()
+            .and_then(find)
+            .map(|a| rect(&a))
+            .is_some_and(|r| r.w > 0.0 && r.h > 0.0);
+        let link = tip.link.as_ref().filter(|l| safe_href(&l.href));
+        let href = link.map_or("", |l| l.href.as_str());
+        let link_attrs = [
+            ("href", href),
+            ("target", "_blank"),
+            ("rel", "noopener noreferrer"),
+            ("data-a", "l"),
         ];
-        el(&doc, &card, "button", &x, Some("×"))?;
-
-        // What it says, shown at once but hidden from assistive technology, which hears it
-        // instead from a polite live region filled one frame later: a region must be in the
-        // page before its text is for screen readers to announce it.
-        let msg = el(&doc, &card, "div", &[("aria-hidden", "true")], None)?;
-        if let Some(title) = &tip.title {
-            el(&doc, &msg, "p", &[("class", "t")], Some(title))?;
-        }
-        el(&doc, &msg, "p", &[], Some(&tip.text))?;
-        let live = [("class", "s"), ("role", "status"), ("aria-live", "polite")];
-        let live = el(&doc, &card, "div", &live, None)?;
-        let said = match &tip.title {
+        let card_attrs = [
+            ("class", "c"),
+            ("role", "region"),
+            ("aria-label", &label),
+            ("dir", dir),
+        ];
+        // The card as data, made by one loop: (parent index, tag, attributes, text). The text
+        // is shown at once but hidden from assistive technology, which hears it from the polite
+        // live region (5) filled a frame later: a region must be in the page before its text
+        // is for screen readers to announce it.
+        let nodes: [Option<Spec>; 11] = [
+            Some((ROOT, "div", &card_attrs, None)),
+            Some((
+                0,
+                "button",
+                &[
+                    ("class", "x"),
+                    ("aria-label", "Dismiss tip"),
+                    ("data-a", "x"),
+                ],
+                Some("×"),
+            )),
+            Some((0, "div", &[("aria-hidden", "true")], None)),
+            title.map(|t| (2, "p", &[("class", "t")][..], Some(t))),
+            Some((2, "p", &[], Some(tip.text.as_str()))),
+            Some((
+                0,
+                "div",
+                &[("class", "s"), ("role", "status"), ("aria-live", "polite")],
+                None,
+            )),
+            Some((0, "div", &[("class", "a")], None)),
+            show_me.then_some((6, "button", &[("data-a", "s")][..], Some("Show me"))),
+            link.map(|l| (6, "a", &link_attrs[..], Some(l.label.as_str()))),
+            tip.offer_help
+                .then_some((6, "button", &[("data-a", "h")][..], Some("Get help"))),
+            Some((ROOT, "div", &[("class", "r")], None)),
+        ];
+        let mut made = build(&doc, &root, &nodes)?;
+        let mut take = |i: usize| made.get_mut(i).and_then(Option::take).ok_or(JsValue::NULL);
+        let (card, live, ring) = (take(0)?, take(5)?, take(10)?);
+        let said = match title {
             // A pause between title and text, unless the title already ends in one.
-            Some(t) if t.ends_with(['.', '?', '!', ':']) => [t.as_str(), " ", &tip.text].concat(),
-            Some(t) => [t.as_str(), ". ", &tip.text].concat(),
+            Some(t) if t.ends_with(['.', '?', '!', ':']) => [t, " ", &tip.text].concat(),
+            Some(t) => [t, ". ", &tip.text].concat(),
             None => tip.text.clone(),
         };
-
-        let actions = el(&doc, &card, "div", &[("class", "a")], None)?;
-        // "Show me" needs something to scroll to: an anchor that is rendered (maybe off screen).
-        let target = anchor
-            .as_deref()
-            .and_then(|a| find(&doc, a))
-            .map(|a| rect(&a));
-        if target.is_some_and(|r| r.w > 0.0 && r.h > 0.0) {
-            el(
-                &doc,
-                &actions,
-                "button",
-                &[("data-a", "s")],
-                Some("Show me"),
-            )?;
-        }
-        if let Some(link) = tip.link.as_ref().filter(|l| safe_href(&l.href)) {
-            let a = [
-                ("href", link.href.as_str()),
-                ("target", "_blank"),
-                ("rel", "noopener noreferrer"),
-                ("data-a", "l"),
-            ];
-            el(&doc, &actions, "a", &a, Some(&link.label))?;
-        }
-        if tip.offer_help {
-            el(
-                &doc,
-                &actions,
-                "button",
-                &[("data-a", "h")],
-                Some("Get help"),
-            )?;
-        }
-        let ring = el(&doc, &root, "div", &[("class", "r")], None)?;
 
         let inner = Rc::new(Inner {
             win: win.clone(),
@@ -195,7 +197,8 @@ impl TipView {
             on_event,
         });
         let w = Rc::downgrade(&inner);
-        let frame = Closure::<dyn FnMut()>::new(move || {
+        // `dyn Fn()` and one listener closure type, like the shell's: shared glue in the wasm.
+        let frame = Closure::<dyn Fn()>::own_aborting(move || {
             if let Some(i) = w.upgrade() {
                 i.frame();
             }
@@ -203,38 +206,20 @@ impl TipView {
         let _ = inner
             .frame
             .set(frame.as_ref().unchecked_ref::<Function>().clone());
-
-        let schedule = |inner: &Weak<Inner>| {
-            let w = inner.clone();
-            move |_: Event| {
+        let on = |kind: On| {
+            let w = Rc::downgrade(&inner);
+            move |e: Event| {
                 if let Some(i) = w.upgrade() {
-                    i.schedule();
+                    i.on(kind, &e);
                 }
             }
         };
-        let w = Rc::downgrade(&inner);
         let listeners = [
             // Scroll does not bubble; capturing at the window sees every scrolling container.
-            Listener::new(&win, "scroll", true, schedule(&w)),
-            Listener::new(&win, "resize", false, schedule(&w)),
-            Listener::new(&doc, "keydown", false, {
-                let w = w.clone();
-                move |e: Event| {
-                    let Some(i) = w.upgrade() else { return };
-                    // The page may have used this Esc for its own dialog (default prevented).
-                    let esc = e
-                        .dyn_ref::<KeyboardEvent>()
-                        .is_some_and(|k| k.key() == "Escape");
-                    if esc && !e.default_prevented() && !i.done.get() {
-                        i.dismiss(DismissReason::Escape);
-                    }
-                }
-            }),
-            Listener::new(&root, "click", false, move |e: Event| {
-                if let Some(i) = w.upgrade() {
-                    i.click(&e);
-                }
-            }),
+            Listener::new(&win, "scroll", true, on(On::Move)),
+            Listener::new(&win, "resize", false, on(On::Move)),
+            Listener::new(&doc, "keydown", false, on(On::Key)),
+            Listener::new(&root, "click", false, on(On::Click)),
         ];
         // Placed at once (visible even where frames are throttled); the frame fills the live
         // region and places again after the first layout settles.
@@ -298,27 +283,45 @@ impl Inner {
         let anchor = self
             .anchor
             .as_deref()
-            .and_then(|a| find(&self.doc, a))
+            .and_then(find)
             .map(|a| rect(&a))
             .filter(|r| r.visible_in(vw, vh));
         let card = rect(&self.card);
         let spot = place(anchor, card.w, card.h, vw, vh, self.rtl);
-        let style = self.card.style();
-        let _ = style.set_property("left", &px(spot.x));
-        let _ = style.set_property("top", &px(spot.y));
-        let _ = style.set_property("visibility", "visible");
-        let ring = self.ring.style();
-        match anchor.filter(|_| self.ring_on.get()) {
+        // CSSOM, not the style attribute: allowed under a CSP without 'unsafe-inline'.
+        let at = |x: f64, y: f64| ["left:", &px(x), "px;top:", &px(y), "px;"].concat();
+        let card = at(spot.x as f64, spot.y as f64) + "visibility:visible";
+        self.card.style().set_css_text(&card);
+        let ring = match anchor.filter(|_| self.ring_on.get()) {
             Some(r) => {
-                let _ = ring.set_property("left", &px(r.x as i32 - 4));
-                let _ = ring.set_property("top", &px(r.y as i32 - 4));
-                let _ = ring.set_property("width", &px(r.w as i32 + 8));
-                let _ = ring.set_property("height", &px(r.h as i32 + 8));
-                let _ = ring.set_property("display", "block");
+                let size = [
+                    "width:",
+                    &px(r.w + 8.0),
+                    "px;height:",
+                    &px(r.h + 8.0),
+                    "px;",
+                ]
+                .concat();
+                at(r.x - 4.0, r.y - 4.0) + &size + "display:block"
             }
-            None => {
-                let _ = ring.set_property("display", "none");
+            None => String::new(),
+        };
+        self.ring.style().set_css_text(&ring);
+    }
+
+    fn on(&self, kind: On, e: &Event) {
+        match kind {
+            On::Move => self.schedule(),
+            On::Key => {
+                // The page may have used this Esc for its own dialog (default prevented).
+                let esc = e
+                    .dyn_ref::<KeyboardEvent>()
+                    .is_some_and(|k| k.key() == "Escape");
+                if esc && !e.default_prevented() && !self.done.get() {
+                    self.dismiss(DismissReason::Escape);
+                }
             }
+            On::Click => self.click(e),
         }
     }
 
@@ -329,7 +332,7 @@ impl Inner {
         let event = match action.as_deref() {
             Some("x") => return self.dismiss(DismissReason::Close),
             Some("s") => {
-                if let Some(a) = self.anchor.as_deref().and_then(|a| find(&self.doc, a)) {
+                if let Some(a) = self.anchor.as_deref().and_then(find) {
                     let opts = ScrollIntoViewOptions::new();
                     opts.set_block(ScrollLogicalPosition::Center);
                     a.scroll_into_view_with_scroll_into_view_options(&opts);
@@ -377,6 +380,42 @@ pub(super) fn shadow_host(
     Ok((host, root))
 }
 
+/// An element to make: parent (an index into those made before, or [`ROOT`]), tag,
+/// attributes, text.
+type Spec<'a> = (
+    usize,
+    &'static str,
+    &'a [(&'static str, &'a str)],
+    Option<&'a str>,
+);
+
+/// The parent index that means the shadow root.
+const ROOT: usize = usize::MAX;
+
+/// Makes `nodes` in order (skipping `None`s, which are only ever leaves) under `root`; the
+/// result lines up with `nodes`.
+fn build(
+    doc: &Document,
+    root: &ShadowRoot,
+    nodes: &[Option<Spec>],
+) -> Result<Vec<Option<Element>>, JsValue> {
+    let mut made: Vec<Option<Element>> = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let e = match node {
+            Some((parent, tag, attrs, text)) => {
+                let parent: &web_sys::Node = match made.get(*parent) {
+                    Some(Some(p)) => p,
+                    _ => root,
+                };
+                Some(el(doc, parent, tag, attrs, *text)?)
+            }
+            None => None,
+        };
+        made.push(e);
+    }
+    Ok(made)
+}
+
 /// Appends a new `<tag>` with these attributes and text to `parent`. Attribute values and
 /// text go in as data (never parsed as HTML), which is what keeps hostile config inert.
 pub(super) fn el(
@@ -407,8 +446,8 @@ fn is_rtl(doc: &Document) -> bool {
 }
 
 /// The element for a config selector; an invalid selector finds nothing instead of throwing.
-fn find(doc: &Document, selector: &str) -> Option<Element> {
-    doc.query_selector(selector).ok().flatten()
+fn find(selector: &str) -> Option<Element> {
+    super::dom::query(selector)
 }
 
 fn rect(el: &Element) -> Rect {
@@ -421,7 +460,8 @@ fn rect(el: &Element) -> Rect {
     }
 }
 
-/// `v` as whole CSS pixels (never negative: u32 formatting is already in the wasm, i32 is not).
-fn px(v: i32) -> String {
-    (v.max(0) as u32).to_string() + "px"
+/// `v` as a whole number of CSS pixels, without the unit (never negative: u32 formatting
+/// is in the wasm anyway, i32 and f64 are not).
+fn px(v: f64) -> String {
+    (v.max(0.0) as u32).to_string()
 }

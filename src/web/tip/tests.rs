@@ -646,7 +646,7 @@ fn stays_inside_a_phone_viewport() {
 
 #[wasm_bindgen_test]
 fn pixels_as_text() {
-    assert_eq!(super::px(0), "0px");
-    assert_eq!(super::px(344), "344px");
-    assert_eq!(super::px(-4), "0px", "never off the start edge");
+    assert_eq!(super::px(0.0), "0");
+    assert_eq!(super::px(344.7), "344");
+    assert_eq!(super::px(-4.0), "0", "never off the start edge");
 }
