@@ -43,11 +43,10 @@ pub struct DebugOverlay {
 impl DebugOverlay {
     /// Adds the (empty) panel to the page.
     pub fn new() -> Result<Self, JsValue> {
-        let doc = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or(JsValue::NULL)?;
+        let doc = super::dom::document().ok_or(JsValue::NULL)?;
         let (host, root) = shadow_host(&doc, "unstuck-debug", CSS)?;
         let panel = el(&doc, &root, "div", &[], None)?;
+        doc.body().ok_or(JsValue::NULL)?.append_child(&host)?;
         Ok(DebugOverlay { host, panel })
     }
 

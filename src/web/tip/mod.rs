@@ -102,8 +102,8 @@ struct Inner {
 }
 
 impl TipView {
-    /// Renders `tip` (as the engine asked in `show`) and calls `on_event` with what the user
-    /// does. The card appears on the next animation frame, placed next to its anchor.
+    /// Renders `tip` (as the engine asked in `show`), placed next to its anchor, and calls
+    /// `on_event` with what the user does. On error nothing is left in the page.
     pub fn show(
         tip: &Tip,
         show: &ShowTip,
@@ -173,6 +173,8 @@ impl TipView {
         let mut made = build(&doc, &root, &nodes)?;
         let mut take = |i: usize| made.get_mut(i).and_then(Option::take).ok_or(JsValue::NULL);
         let (card, live, ring) = (take(0)?, take(5)?, take(10)?);
+        // Into the page only once complete, so a failure above leaves nothing behind.
+        doc.body().ok_or(JsValue::NULL)?.append_child(&host)?;
         let said = match title {
             // A pause between title and text, unless the title already ends in one.
             Some(t) if t.ends_with(['.', '?', '!', ':']) => [t, " ", &tip.text].concat(),
@@ -357,7 +359,7 @@ impl Inner {
     }
 }
 
-/// Appends a `<tag>` host to the body, with an open shadow root styled by `css`.
+/// A `<tag>` host (not yet in the page) with an open shadow root styled by `css`.
 ///
 /// `all: initial` (important, from inside) keeps the page's CSS off the host. The sheet is
 /// adopted rather than a `<style>` element, so a CSP without `'unsafe-inline'` styles still
@@ -376,7 +378,6 @@ pub(super) fn shadow_host(
         }
         Err(_) => drop(el(doc, &root, "style", &[], Some(css))?),
     }
-    doc.body().ok_or(JsValue::NULL)?.append_child(&host)?;
     Ok((host, root))
 }
 
