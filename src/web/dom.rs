@@ -6,6 +6,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, EventTarget, MutationObserver, Window};
 
+// Every callback the browser calls directly (listeners, the observer, the timer) goes through
+// this wrapper: if the SDK ever traps (a panic aborts), the error stops here instead of reaching
+// the host page's `error` handlers. The panic hook has already turned the SDK off.
+#[wasm_bindgen(
+    inline_js = "export function guarded(f) { return function (a) { try { f(a); } catch (e) {} }; }"
+)]
+extern "C" {
+    fn guarded(f: &JsValue) -> Function;
+}
+
 /// The window (always present where the SDK runs).
 pub fn window() -> Window {
     web_sys::window().unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into())
@@ -87,7 +97,8 @@ pub struct Listener {
     target: EventTarget,
     kind: &'static str,
     capture: bool,
-    callback: Closure<dyn Fn(Event)>,
+    wrapper: Function,
+    _callback: Closure<dyn Fn(Event)>,
 }
 
 impl Listener {
@@ -102,16 +113,18 @@ impl Listener {
         let options = Object::new();
         set(&options, "capture", &JsValue::from_bool(capture));
         set(&options, "passive", &JsValue::TRUE);
+        let wrapper = guarded(callback.as_ref());
         let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
             kind,
-            callback.as_ref().unchecked_ref(),
+            &wrapper,
             options.unchecked_ref(),
         );
         Listener {
             target: target.clone(),
             kind,
             capture,
-            callback,
+            wrapper,
+            _callback: callback,
         }
     }
 }
@@ -120,7 +133,7 @@ impl Drop for Listener {
     fn drop(&mut self) {
         let _ = self.target.remove_event_listener_with_callback_and_bool(
             self.kind,
-            self.callback.as_ref().unchecked_ref(),
+            &self.wrapper,
             self.capture,
         );
     }
@@ -136,7 +149,7 @@ impl Observer {
     /// Observes `root` (subtree, children, text and the listed attributes).
     pub fn new(root: &Element, attributes: &[&str], f: impl Fn() + 'static) -> Option<Observer> {
         let callback = Closure::<dyn Fn()>::own_aborting(f);
-        let observer = MutationObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        let observer = MutationObserver::new(&guarded(callback.as_ref())).ok()?;
         let init = Object::new();
         for key in ["subtree", "childList", "characterData"] {
             set(&init, key, &JsValue::TRUE);
@@ -164,7 +177,8 @@ impl Drop for Observer {
 
 /// The shell's one timer: armed for one deadline at a time, cancelled when dropped.
 pub struct Timer {
-    callback: Closure<dyn Fn()>,
+    wrapper: Function,
+    _callback: Closure<dyn Fn()>,
     handle: Option<i32>,
     at: Option<u64>,
 }
@@ -172,8 +186,10 @@ pub struct Timer {
 impl Timer {
     /// A disarmed timer that runs `f` when it fires.
     pub fn new(f: impl Fn() + 'static) -> Timer {
+        let callback = Closure::<dyn Fn()>::own_aborting(f);
         Timer {
-            callback: Closure::<dyn Fn()>::own_aborting(f),
+            wrapper: guarded(callback.as_ref()),
+            _callback: callback,
             handle: None,
             at: None,
         }
@@ -195,9 +211,8 @@ impl Timer {
         let Some(at) = at else { return };
         // setTimeout takes a signed 32-bit delay; later deadlines are re-armed when reached.
         let delay = at.saturating_sub(now).min(i32::MAX as u64) as i32;
-        let f: &Function = self.callback.as_ref().unchecked_ref();
         self.handle = window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(f, delay)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&self.wrapper, delay)
             .ok();
         self.at = Some(at);
     }

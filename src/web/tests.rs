@@ -404,3 +404,29 @@ async fn one_failure_seen_through_several_channels_counts_once() {
     super::shutdown();
     page.remove();
 }
+
+#[wasm_bindgen_test]
+fn a_failing_callback_never_reaches_the_page() {
+    let errors = Rc::new(Cell::new(0));
+    let seen = errors.clone();
+    let on_error = Listener::new(&dom::window(), "error", false, move |_| {
+        seen.set(seen.get() + 1)
+    });
+    let el = html("<button>x</button>");
+    let button: &HtmlElement = el.unchecked_ref();
+    // Control: an unguarded callback that throws is reported to the page.
+    let raw = Closure::<dyn Fn()>::new(|| wasm_bindgen::throw_str("raw"));
+    let f: &Function = raw.as_ref().unchecked_ref();
+    el.add_event_listener_with_callback("click", f).unwrap();
+    button.click();
+    assert_eq!(errors.get(), 1);
+    el.remove_event_listener_with_callback("click", f).unwrap();
+    // The SDK's own listeners swallow it.
+    let _l = Listener::new(el.as_ref(), "click", false, |_| {
+        wasm_bindgen::throw_str("ours")
+    });
+    button.click();
+    assert_eq!(errors.get(), 1);
+    drop(on_error);
+    el.remove();
+}
