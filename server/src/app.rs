@@ -238,7 +238,7 @@ async fn post_events(
     );
     match state.store.insert(batch, now_ms()).await {
         Ok(o) => {
-            tracing::info!(site = %site_key, %session, events = n, stored = o.stored, duplicates = o.duplicates, dropped, "batch");
+            tracing::debug!(site = %site_key, %session, events = n, stored = o.stored, duplicates = o.duplicates, dropped, "batch");
             if dropped > 0 {
                 tracing::warn!(site = %site_key, %session, dropped, "the SDK reports events lost to its storage bound");
             }
