@@ -128,7 +128,7 @@ impl Shell {
 
     fn scan(&mut self) {
         let mut out = Vec::new();
-        self.watch.scan(dom::now(), &mut out);
+        self.watch.scan(&mut out);
         self.inputs(out);
     }
 

@@ -17,13 +17,8 @@ use crate::core::config::Config;
 use crate::core::input::{ClickTarget, ErrorInfo, ErrorKind, Input};
 use crate::core::mask::{blocked_code, mask_message, url_matches};
 
-/// DOM changes are scanned at most this often (busy pages mutate many times a second).
-const SCAN_EVERY_MS: u64 = 100;
 /// A blocked advance is judged this long after the click on "next".
 const ADVANCE_WAIT_MS: u64 = 1_000;
-/// The same error seen through several channels (event, attribute, alert) within this long
-/// counts once.
-const SAME_ERROR_MS: u64 = 1_000;
 
 /// Defaults for `selectors.error`: the common form-library conventions.
 const DEFAULT_ERROR_SELECTORS: [&str; 8] = [
@@ -178,8 +173,8 @@ impl Drop for HistoryHook {
     }
 }
 
-/// An error recorded lately: when, field, code, message.
-type Recent = (u64, Option<String>, Option<String>, Option<String>);
+/// An error recorded since the last user action: field, code, message.
+type Recent = (Option<String>, Option<String>, Option<String>);
 
 /// What the instrumentation knows about the page.
 pub struct Watch {
@@ -200,8 +195,9 @@ pub struct Watch {
     blocked: Option<(u64, Option<String>)>,
     back_click: Option<(u64, Option<String>)>,
     help_open: bool,
-    last_scan: u64,
-    scan_due: Option<u64>,
+    /// The help content, when its opener names it (`aria-controls`).
+    help_panel: Option<Element>,
+    help_seen: bool,
 }
 
 fn with_marker(list: &[String], marker: &str) -> Vec<String> {
@@ -237,8 +233,8 @@ impl Watch {
             blocked: None,
             back_click: None,
             help_open: false,
-            last_scan: 0,
-            scan_due: None,
+            help_panel: None,
+            help_seen: false,
         }
     }
 
@@ -246,7 +242,7 @@ impl Watch {
     pub fn deadline(&self) -> Option<u64> {
         let a = self.blocked.as_ref().map(|b| b.0);
         let b = self.back_click.as_ref().map(|b| b.0);
-        a.into_iter().chain(b).chain(self.scan_due).min()
+        a.into_iter().chain(b).min()
     }
 
     /// Handles one page event.
@@ -254,11 +250,16 @@ impl Watch {
         match e {
             DomEvent::Click => self.click(ev, now, out),
             DomEvent::Field => self.field(ev, out),
-            DomEvent::Invalid => self.invalid_event(ev, now, out),
+            DomEvent::Invalid => self.invalid_event(ev, out),
+            // Focus back in the app closes help: anywhere outside the help panel when the
+            // opener names it, else a form field.
             DomEvent::FocusIn => {
-                let control =
-                    dom::target(ev).is_some_and(|el| el.matches(CONTROLS).unwrap_or(false));
-                if control {
+                let Some(el) = dom::target(ev) else { return };
+                let back = match &self.help_panel {
+                    Some(panel) => !panel.contains(Some(&el)),
+                    None => el.matches(CONTROLS).unwrap_or(false),
+                };
+                if back {
                     self.close_help(out);
                 }
             }
@@ -272,40 +273,37 @@ impl Watch {
                 let message = get_str(&reason, "message").or_else(|| reason.as_string());
                 self.script_error(get_str(&reason, "name"), message, out);
             }
-            DomEvent::Location => self.scan(now, out),
-            DomEvent::Mutation => {
-                if now >= self.last_scan + SCAN_EVERY_MS {
-                    self.scan(now, out);
-                } else if self.scan_due.is_none() {
-                    self.scan_due = Some(self.last_scan + SCAN_EVERY_MS);
-                }
-            }
+            // Mutation observers already batch a task's changes into one call.
+            DomEvent::Location | DomEvent::Mutation => self.scan(out),
             // Lifecycle is the shell's.
             DomEvent::Visibility | DomEvent::PageHide | DomEvent::PageShow => {}
         }
     }
 
     /// Looks at the whole page: current step, error markers, completion markers.
-    pub fn scan(&mut self, now: u64, out: &mut Vec<Input>) {
-        self.last_scan = now;
-        self.scan_due = None;
+    pub fn scan(&mut self, out: &mut Vec<Input>) {
+        // The help panel closing closes help (once it has been seen open: it may open late).
+        if let Some(shown) = self.help_panel.as_ref().map(visible) {
+            if shown {
+                self.help_seen = true;
+            } else if self.help_seen {
+                self.close_help(out);
+            }
+        }
         self.detect_step(out);
-        self.scan_errors(now, out);
+        self.scan_errors(out);
         self.scan_completes(out);
     }
 
     /// Runs deadlines that are due: blocked advances and back clicks.
     pub fn poll(&mut self, now: u64, out: &mut Vec<Input>) {
-        if self.scan_due.is_some_and(|t| t <= now) {
-            self.scan(now, out);
-        }
         if self.blocked.as_ref().is_some_and(|b| b.0 <= now) {
             self.detect_step(out);
             if let Some((_, Some(step))) = self.blocked.take() {
                 if self.current.as_deref() == Some(&step) {
                     let fields = self.invalid_fields(&step);
                     let code = blocked_code(&step, fields);
-                    self.error(now, ErrorKind::Validation, Some(code), None, None, out);
+                    self.error(ErrorKind::Validation, Some(code), None, None, out);
                 }
             }
         }
@@ -424,6 +422,8 @@ impl Watch {
     }
 
     fn click(&mut self, ev: &Event, now: u64, out: &mut Vec<Input>) {
+        // A new user action: what fails from here on is a new failure.
+        self.recent.clear();
         let Some(el) = dom::target(ev) else { return };
         let any = |list: &[String]| list.iter().any(|s| closest(&el, s).is_some());
         let (next, back) = (any(&self.next), any(&self.back));
@@ -451,6 +451,9 @@ impl Watch {
                 .or_else(|| Some(h.id()).filter(|t| !t.is_empty()))
                 .unwrap_or_else(|| "help".into());
             self.help_open = true;
+            self.help_panel = h
+                .get_attribute("aria-controls")
+                .and_then(|id| dom::document()?.get_element_by_id(&id));
             out.push(Input::HelpOpened { topic });
         }
         if let Some(c) = closest(&el, "[data-unstuck-complete]") {
@@ -459,6 +462,8 @@ impl Watch {
     }
 
     fn close_help(&mut self, out: &mut Vec<Input>) {
+        self.help_panel = None;
+        self.help_seen = false;
         if self.help_open {
             self.help_open = false;
             out.push(Input::HelpClosed);
@@ -486,6 +491,7 @@ impl Watch {
     }
 
     fn field(&mut self, ev: &Event, out: &mut Vec<Input>) {
+        self.recent.clear();
         let Some(el) = dom::target(ev) else { return };
         let required = el.has_attribute("required")
             || el.get_attribute("aria-required").as_deref() == Some("true");
@@ -513,7 +519,7 @@ impl Watch {
         }
     }
 
-    fn invalid_event(&mut self, ev: &Event, now: u64, out: &mut Vec<Input>) {
+    fn invalid_event(&mut self, ev: &Event, out: &mut Vec<Input>) {
         let Some(el) = dom::target(ev) else { return };
         let validity = get(&el, "validity");
         let code = VALIDITY_FLAGS
@@ -522,7 +528,7 @@ impl Watch {
             .map(|f| f.to_string());
         // No `validationMessage`: browsers quote what the user typed in it.
         let kind = kind_of(&el);
-        self.error(now, kind, code, None, field_name(&el), out);
+        self.error(kind, code, None, field_name(&el), out);
     }
 
     fn script_error(
@@ -540,12 +546,12 @@ impl Watch {
         }));
     }
 
-    /// Records one error unless the same one was just recorded through another channel (an
-    /// `invalid` event, `aria-invalid` and an error text for one failure count once): the same
-    /// field, or, when either names no field, the same message or code.
+    /// Records one error unless the same one was already recorded since the last user action
+    /// (click, input) through another channel: an `invalid` event, `aria-invalid` and an error
+    /// text for one failure count once. The same means the same field, or, when either names no
+    /// field, the same message or code. (Not by time: pages under a test clock freeze it.)
     fn error(
         &mut self,
-        now: u64,
         kind: ErrorKind,
         code: Option<String>,
         message: Option<String>,
@@ -553,9 +559,8 @@ impl Watch {
         out: &mut Vec<Input>,
     ) {
         let message = message.as_deref().and_then(mask_message);
-        self.recent.retain(|r| r.0 + SAME_ERROR_MS > now);
         let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
-        let dup = self.recent.iter().any(|(_, f, c, m)| {
+        let dup = self.recent.iter().any(|(f, c, m)| {
             if field.is_some() && f.is_some() {
                 f == &field
             } else {
@@ -564,7 +569,7 @@ impl Watch {
         });
         // Remembered even when a duplicate, so its message matches the next channel too.
         self.recent
-            .push((now, field.clone(), code.clone(), message.clone()));
+            .push((field.clone(), code.clone(), message.clone()));
         if dup {
             return;
         }
@@ -577,7 +582,7 @@ impl Watch {
         }));
     }
 
-    fn scan_errors(&mut self, now: u64, out: &mut Vec<Input>) {
+    fn scan_errors(&mut self, out: &mut Vec<Input>) {
         let Some(root) = dom::document().and_then(|d| d.document_element()) else {
             return;
         };
@@ -585,7 +590,7 @@ impl Watch {
         for el in &invalid {
             if !self.invalid.contains(el) {
                 let code = Some("aria_invalid".into());
-                self.error(now, kind_of(el), code, None, field_name(el), out);
+                self.error(kind_of(el), code, None, field_name(el), out);
             }
         }
         self.invalid = invalid;
@@ -609,7 +614,7 @@ impl Watch {
             if !self.marked.contains(el) {
                 let text = el.text_content().and_then(|t| mask_message(&t));
                 let code = text.is_none().then(|| "marked_invalid".to_string());
-                self.error(now, kind_of(el), code, text, marker_field(el), out);
+                self.error(kind_of(el), code, text, marker_field(el), out);
             }
         }
         self.marked = marked;
@@ -622,7 +627,7 @@ impl Watch {
                 .unwrap_or_default();
             let before = self.alerts.iter().find(|a| a.0 == el).map(|a| a.1.as_str());
             if !text.is_empty() && before != Some(text.as_str()) {
-                self.error(now, kind_of(&el), None, Some(text.clone()), None, out);
+                self.error(kind_of(&el), None, Some(text.clone()), None, out);
             }
             alerts.push((el, text));
         }
