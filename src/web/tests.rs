@@ -433,3 +433,25 @@ fn a_failing_callback_never_reaches_the_page() {
     drop(on_error);
     el.remove();
 }
+
+#[wasm_bindgen_test]
+fn config_errors_read_from_js_match_the_native_reader() {
+    // The same fixture as tests/config_fixture.rs (serde_json natively).
+    let fixture = JSON::parse(include_str!("../../tests/fixtures/config-errors.json")).unwrap();
+    let doc = dom::get(&fixture, "doc");
+    let errors = crate::core::config::read::read(&doc).unwrap_err();
+    let mut got: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    got.sort();
+    let want: Vec<String> = js_sys::Array::from(&dom::get(&fixture, "errors"))
+        .iter()
+        .filter_map(|e| e.as_string())
+        .collect();
+    assert_eq!(got, want);
+    // And a valid document reads the same way: ids and defaults.
+    let ok =
+        JSON::parse(r##"{"steps":[{"id":"a","selector":"#a"},{"id":"b","url":"/b*"}]}"##).unwrap();
+    let config = crate::core::config::read::read(&ok).unwrap();
+    assert_eq!(config.steps.len(), 2);
+    assert_eq!(config.steps[1].url.as_deref(), Some("/b*"));
+    assert_eq!(config.tip_limits.max_visible, 1);
+}
