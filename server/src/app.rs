@@ -24,6 +24,9 @@ use crate::sites::{SiteConfig, Sites};
 use crate::store::Store;
 use crate::MAX_BODY;
 
+/// How long a client has to send its whole body.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// What the handlers share.
 #[derive(Debug)]
 pub struct AppState {
@@ -179,15 +182,23 @@ async fn post_events(
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return early(StatusCode::PAYLOAD_TOO_LARGE, too_big());
     }
-    let bytes: Bytes = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+    // A client that trickles its body (or stops) must not hold a connection forever.
+    let read = tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await;
+    let bytes: Bytes = match read {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return early(StatusCode::PAYLOAD_TOO_LARGE, too_big())
         }
-        Err(e) => {
+        Ok(Err(e)) => {
             return early(
                 StatusCode::BAD_REQUEST,
                 format!("could not read the body: {e}"),
+            )
+        }
+        Err(_) => {
+            return early(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("body not received within {} s", BODY_TIMEOUT.as_secs()),
             )
         }
     };

@@ -7,7 +7,7 @@ use crate::store::{ExportFilter, Store};
 /// Prints every stored event matching `filter` to stdout, one JSON object per line, in order
 /// of arrival (`received_at`, then `id`). With `losses`, prints the SDKs' loss reports instead.
 pub async fn run(database: &str, filter: ExportFilter, losses: bool) -> Result<(), String> {
-    let store = Store::open(database)
+    let store = Store::open_existing(database)
         .await
         .map_err(|e| format!("cannot open {}: {e}", crate::serve::redact(database)))?;
     let stdout = std::io::stdout();

@@ -222,8 +222,18 @@ impl Kind {
 impl Store {
     /// Opens (and on first use creates) the store, and makes sure the schema exists.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, true).await
+    }
+
+    /// Opens a store that must already exist (for `unstuck export`: a mistyped SQLite path
+    /// is an error, not a new empty database).
+    pub async fn open_existing(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, false).await
+    }
+
+    async fn open_with(url: &str, create: bool) -> Result<Self, StoreError> {
         match Kind::of(url)? {
-            Kind::Sqlite => Self::open_sqlite(url).await,
+            Kind::Sqlite => Self::open_sqlite(url, create).await,
             Kind::Postgres => {
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
@@ -240,16 +250,22 @@ impl Store {
         }
     }
 
-    async fn open_sqlite(url: &str) -> Result<Self, StoreError> {
+    async fn open_sqlite(url: &str, create: bool) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             // In WAL mode NORMAL survives a crash of the process (what a kill or a panic
             // is); only a power cut can lose the last transactions.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
+        if !create && !options.get_filename().exists() {
+            return Err(StoreError(format!(
+                "no database at {}",
+                options.get_filename().display()
+            )));
+        }
         if let Some(dir) = options.get_filename().parent() {
-            if !dir.as_os_str().is_empty() {
+            if create && !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     StoreError(format!("cannot create directory {}: {e}", dir.display()))
                 })?;

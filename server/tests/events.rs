@@ -428,3 +428,74 @@ store_test!(config_is_served_with_a_strong_etag_and_304, |db| {
         "{err}"
     );
 });
+
+store_test!(concurrent_overlapping_sends_store_each_event_once, |db| {
+    let server = std::sync::Arc::new(Server::start(db, &[]));
+    // 6 "tabs" send the same 10 batches of 20 events, each in its own order, all at once.
+    let tasks: Vec<_> = (0..6u32)
+        .map(|tab| {
+            let server = server.clone();
+            tokio::spawn(async move {
+                let (mut stored, mut duplicates) = (0, 0);
+                for k in 0..10u32 {
+                    let b = (k * 7 + tab * 3) % 10;
+                    let r = server.post(batch("demo", 20, b * 20 + 1, 20)).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    stored += r.json()["stored"].as_u64().unwrap();
+                    duplicates += r.json()["duplicates"].as_u64().unwrap();
+                }
+                (stored, duplicates)
+            })
+        })
+        .collect();
+    let (mut stored, mut duplicates) = (0, 0);
+    for t in tasks {
+        let (s, d) = t.await.unwrap();
+        stored += s;
+        duplicates += d;
+    }
+    assert_eq!(stored, 200, "each event stored by exactly one request");
+    assert_eq!(duplicates, 6 * 200 - 200);
+    assert_eq!(db.count(), 200);
+});
+
+store_test!(a_chunked_body_over_64_kb_gets_413, |db| {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Server::start(db, &[]);
+    // No Content-Length: the limit must hold while reading.
+    let mut s = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    let head = "POST /v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+    s.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 8192, "a".repeat(8192));
+    for _ in 0..10 {
+        if s.write_all(chunk.as_bytes()).await.is_err() {
+            break; // the server may answer and close before the rest is sent
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n").await;
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("larger than 65536"), "{answer}");
+    assert_eq!(
+        server.post(batch("demo", 21, 1, 1)).await.status,
+        StatusCode::OK
+    );
+});
+
+#[test]
+fn export_of_a_missing_sqlite_file_is_an_error_not_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.db");
+    let out = std::process::Command::new(common::BIN)
+        .args([
+            "export",
+            "--database",
+            &format!("sqlite://{}", path.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database at"));
+    assert!(!path.exists());
+}
