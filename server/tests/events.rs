@@ -499,3 +499,50 @@ fn export_of_a_missing_sqlite_file_is_an_error_not_a_new_database() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no database at"));
     assert!(!path.exists());
 }
+
+store_test!(sigterm_during_sends_keeps_every_acknowledged_event, |db| {
+    let server = std::sync::Arc::new(Server::start(db, &[]));
+    let acked = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let tasks: Vec<_> = (0..4u32)
+        .map(|w| {
+            let (server, acked) = (server.clone(), acked.clone());
+            tokio::spawn(async move {
+                for k in 0..10_000u32 {
+                    let body = batch("demo", 30 + w, k * 20 + 1, 20);
+                    let headers = [("content-type", "text/plain")];
+                    match server
+                        .try_request(Method::POST, "/v1/events", &headers, body)
+                        .await
+                    {
+                        Ok(r) if r.status == StatusCode::OK => {
+                            let n = r.json()["stored"].as_u64().unwrap();
+                            acked.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        _ => return, // refused or cut off: the server is going away
+                    }
+                }
+            })
+        })
+        .collect();
+    // Let the senders get going, then ask the server to stop while requests are in flight.
+    while acked.load(std::sync::atomic::Ordering::SeqCst) < 400 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    server.terminate();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let server = std::sync::Arc::try_unwrap(server)
+        .ok()
+        .expect("tasks are done");
+    assert!(server.stop(), "exit status 0 after SIGTERM");
+    let acked = acked.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(acked >= 400);
+    // Every 200 was a commit. (At most the 4 requests in flight could be committed without
+    // their answer arriving; graceful shutdown answers them, but the test does not rely on it.)
+    let stored = db.count() as u64;
+    assert!(
+        stored >= acked && stored <= acked + 4 * 20,
+        "stored {stored}, acknowledged {acked}"
+    );
+});

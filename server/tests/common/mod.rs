@@ -191,12 +191,25 @@ impl Server {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Reply {
+        self.try_request(method, path, headers, body)
+            .await
+            .unwrap_or_else(|e| panic!("request to {path} failed: {e}"))
+    }
+
+    /// One request on a new connection; `Err` when the connection fails.
+    pub async fn try_request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Result<Reply, String> {
         let stream = tokio::net::TcpStream::connect(&self.addr)
             .await
-            .expect("connect");
+            .map_err(|e| e.to_string())?;
         let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
-            .expect("handshake");
+            .map_err(|e| e.to_string())?;
         tokio::spawn(conn);
         let mut req = Request::builder()
             .method(method)
@@ -208,21 +221,28 @@ impl Server {
         let resp = send
             .send_request(req.body(Full::new(body.into())).expect("request"))
             .await
-            .expect("response");
+            .map_err(|e| e.to_string())?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp
             .into_body()
             .collect()
             .await
-            .expect("body")
+            .map_err(|e| e.to_string())?
             .to_bytes()
             .to_vec();
-        Reply {
+        Ok(Reply {
             status,
             headers,
             body,
-        }
+        })
+    }
+
+    /// Sends SIGTERM without waiting.
+    pub fn terminate(&self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
     }
 
     /// `POST /v1/events` with `text/plain`.
