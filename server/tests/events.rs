@@ -546,3 +546,30 @@ store_test!(sigterm_during_sends_keeps_every_acknowledged_event, |db| {
         "stored {stored}, acknowledged {acked}"
     );
 });
+
+store_test!(reported_losses_are_recorded_once_per_batch, |db| {
+    let server = Server::start(db, &[]);
+    let mut body: serde_json::Value = serde_json::from_str(&batch("demo", 40, 1, 3)).unwrap();
+    body["dropped"] = 17.into();
+    let body = body.to_string();
+    assert_eq!(server.post(body.clone()).await.json()["stored"], 3);
+    // The same batch again (a retry after a lost answer) does not count the loss twice.
+    assert_eq!(server.post(body).await.json()["duplicates"], 3);
+    // An empty batch can carry a loss on its own.
+    let empty = r#"{"site":"demo","session":"session-40","sent_at":99,"dropped":2,"events":[]}"#;
+    assert_eq!(
+        server.post(empty).await.json(),
+        serde_json::json!({"stored": 0, "duplicates": 0})
+    );
+    let losses: Vec<serde_json::Value> = db
+        .export(&["--losses"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(losses.len(), 2, "{losses:?}");
+    let total: i64 = losses.iter().map(|l| l["dropped"].as_i64().unwrap()).sum();
+    assert_eq!(total, 19);
+    assert!(losses
+        .iter()
+        .all(|l| l["site"] == "demo" && l["session"] == "session-40"));
+});
