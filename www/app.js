@@ -39,8 +39,11 @@ function show(step) {
 }
 
 // SPA navigation: every step change is a history entry, so the browser's Back works too.
+// The step's URL; `unstuck_debug=1` stays, so the SDK (loaded after this runs) still sees it.
+const stepUrl = (step) => `/?step=${step}` + (/[?&]unstuck_debug=1/.test(location.search) ? "&unstuck_debug=1" : "");
+
 function go(step, { replace = false } = {}) {
-  const url = `/?step=${step}`;
+  const url = stepUrl(step);
   if (replace) history.replaceState({ step }, "", url); else history.pushState({ step }, "", url);
   show(step);
   const h = $(`#step-${step} h1`);
@@ -277,7 +280,7 @@ document.addEventListener("keydown", (e) => {
 {
   const saved = load();
   const step = stepFromUrl() || (saved.finished ? "done" : saved.step || "account");
-  history.replaceState({ step }, "", `/?step=${step}`);
+  history.replaceState({ step }, "", stepUrl(step));
   show(step);
   if (connected) $("#integration-status").textContent = `Connected to ${load().connected}.`;
   if (imported) $("#import-status").textContent = `Imported ${imported} contacts.`;
