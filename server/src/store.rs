@@ -315,10 +315,26 @@ impl Store {
             Inner::Postgres(pool) => {
                 let pool = pool.clone();
                 tokio::spawn(async move {
-                    let mut tx = pool.begin().await?;
-                    let outcome = insert_pg(&mut tx, &batch, received_at).await?;
-                    tx.commit().await?;
-                    Ok(outcome)
+                    let mut attempt = 1;
+                    loop {
+                        let result = async {
+                            let mut tx = pool.begin().await?;
+                            let outcome = insert_pg(&mut tx, &batch, received_at).await?;
+                            tx.commit().await?;
+                            Ok::<_, sqlx::Error>(outcome)
+                        }
+                        .await;
+                        match result {
+                            // A deadlock or serialization failure is worth another go.
+                            Err(sqlx::Error::Database(e))
+                                if attempt < 3
+                                    && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
+                            {
+                                attempt += 1;
+                            }
+                            other => return other.map_err(StoreError::from),
+                        }
+                    }
                 })
                 .await
                 .map_err(|e| StoreError(format!("insert task failed: {e}")))?
@@ -443,7 +459,7 @@ where
 /// including an id repeated within the same statement.
 fn insert_events<'a, DB: Database>(
     batch: &Batch,
-    rows: &[EventRow],
+    rows: &[&EventRow],
     received_at: i64,
 ) -> QueryBuilder<DB>
 where
@@ -510,7 +526,8 @@ async fn insert_sqlite(
     received_at: i64,
 ) -> Result<Outcome, sqlx::Error> {
     let mut stored = 0;
-    for rows in batch.events.chunks(ROWS_PER_STATEMENT) {
+    let rows: Vec<&EventRow> = batch.events.iter().collect();
+    for rows in rows.chunks(ROWS_PER_STATEMENT) {
         stored += insert_events::<sqlx::Sqlite>(batch, rows, received_at)
             .build()
             .execute(&mut *conn)
@@ -532,7 +549,11 @@ async fn insert_pg(
     received_at: i64,
 ) -> Result<Outcome, sqlx::Error> {
     let mut stored = 0;
-    for rows in batch.events.chunks(ROWS_PER_STATEMENT) {
+    // Concurrent transactions that insert the same ids wait on each other's index entries;
+    // taking ids in one global order means two overlapping batches cannot deadlock.
+    let mut rows: Vec<&EventRow> = batch.events.iter().collect();
+    rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    for rows in rows.chunks(ROWS_PER_STATEMENT) {
         stored += insert_events::<sqlx::Postgres>(batch, rows, received_at)
             .build()
             .execute(&mut *conn)

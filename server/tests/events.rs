@@ -573,3 +573,36 @@ store_test!(reported_losses_are_recorded_once_per_batch, |db| {
         .iter()
         .all(|l| l["site"] == "demo" && l["session"] == "session-40"));
 });
+
+store_test!(overlapping_batches_in_opposite_orders_never_fail, |db| {
+    let server = std::sync::Arc::new(Server::start(db, &[]));
+    let forward: serde_json::Value = serde_json::from_str(&batch("demo", 50, 1, 40)).unwrap();
+    let mut backward = forward.clone();
+    backward["events"].as_array_mut().unwrap().reverse();
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let server = server.clone();
+            let body = if i % 2 == 0 { &forward } else { &backward }.to_string();
+            tokio::spawn(async move {
+                let mut stored = 0;
+                for _ in 0..5 {
+                    let r = server.post(body.clone()).await;
+                    assert_eq!(
+                        r.status,
+                        StatusCode::OK,
+                        "{:?}",
+                        String::from_utf8_lossy(&r.body)
+                    );
+                    stored += r.json()["stored"].as_u64().unwrap();
+                }
+                stored
+            })
+        })
+        .collect();
+    let mut stored = 0;
+    for t in tasks {
+        stored += t.await.unwrap();
+    }
+    assert_eq!(stored, 40);
+    assert_eq!(db.count(), 40);
+});
