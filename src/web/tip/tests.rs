@@ -650,3 +650,39 @@ fn pixels_as_text() {
     assert_eq!(super::px(344.7), "344");
     assert_eq!(super::px(-4.0), "0", "never off the start edge");
 }
+
+/// The shell drops the view from inside `on_event` (a dismissal ends the tip): the listener
+/// that is running is removed mid-call, which must neither throw nor leave anything behind.
+#[wasm_bindgen_test]
+async fn the_callback_may_drop_the_view() {
+    let slot: Rc<RefCell<Option<TipView>>> = Rc::default();
+    let events: Events = Rc::default();
+    let (s, sink) = (slot.clone(), events.clone());
+    let t = tip(None);
+    let view = TipView::show(
+        &t,
+        &show_of(&t),
+        Rc::new(move |e| {
+            sink.borrow_mut().push(e);
+            drop(s.borrow_mut().take());
+        }),
+    )
+    .unwrap();
+    *slot.borrow_mut() = Some(view);
+    next_frame().await;
+    js_sys::eval(
+        "window.__errs2 = 0; window.__oe2 = () => __errs2++; addEventListener('error', __oe2)",
+    )
+    .unwrap();
+    click(&root(), "button.x");
+    key("Escape", false);
+    next_frame().await;
+    let errs = js_sys::eval("removeEventListener('error', __oe2); __errs2").unwrap();
+    assert_eq!(errs.as_f64(), Some(0.0), "nothing threw");
+    assert!(slot.borrow().is_none(), "the view was dropped");
+    assert_eq!(
+        *events.borrow(),
+        [TipEvent::Dismissed(DismissReason::Close)]
+    );
+    assert!(doc().query_selector("unstuck-tip").unwrap().is_none());
+}
