@@ -20,7 +20,7 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CssStyleSheet, Document, Element, Event, HtmlElement, KeyboardEvent, ScrollIntoViewOptions,
+    CssStyleSheet, Document, Element, Event, HtmlElement, ScrollIntoViewOptions,
     ScrollLogicalPosition, ShadowRoot, ShadowRootInit, ShadowRootMode, Window,
 };
 
@@ -316,9 +316,8 @@ impl Inner {
             On::Move => self.schedule(),
             On::Key => {
                 // The page may have used this Esc for its own dialog (default prevented).
-                let esc = e
-                    .dyn_ref::<KeyboardEvent>()
-                    .is_some_and(|k| k.key() == "Escape");
+                // `key` read as a property: no KeyboardEvent binding in the wasm for one field.
+                let esc = super::dom::get_str(e, "key").is_some_and(|k| k == "Escape");
                 if esc && !e.default_prevented() && !self.done.get() {
                     self.dismiss(DismissReason::Escape);
                 }
