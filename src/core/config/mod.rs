@@ -43,6 +43,10 @@ pub struct Config {
     /// Global limits on tips.
     #[serde(default)]
     pub tip_limits: TipLimits,
+    /// Send nothing while the browser's `doNotTrack` is on. Off by default (Global Privacy
+    /// Control is always honoured); tips work either way.
+    #[serde(default)]
+    pub respect_do_not_track: bool,
 }
 
 /// One onboarding step.

@@ -60,6 +60,7 @@ pub(crate) const CONFIG_KEYS: &[&str] = &[
     "routing",
     "tips",
     "tip_limits",
+    "respect_do_not_track",
 ];
 pub(crate) const STEP_KEYS: &[&str] = &["id", "weight", "required", "selector", "url", "title"];
 pub(crate) const SELECTOR_KEYS: &[&str] = &["next", "back", "help", "error"];
@@ -381,6 +382,7 @@ impl Reader {
             c.tip_limits = self.tip_limits(&v);
             self.pop(len);
         }
+        c.respect_do_not_track = self.boolean(doc, "respect_do_not_track", false);
         c
     }
 
