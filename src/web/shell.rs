@@ -12,7 +12,7 @@ use super::dom::{self, get, set, Listener, Observer, Timer};
 use super::overlay::{DebugOverlay, OverlayState};
 use super::storage::Store;
 use super::tip::{TipEvent, TipView};
-use super::transport::{uuid_v7, Transport};
+use super::transport::{uuid_v7, Privacy, Transport};
 use super::watch::{self, DomEvent, HistoryHook, Watch};
 use crate::core::config::Config;
 use crate::core::input::Input;
@@ -80,7 +80,8 @@ impl Shell {
         if opts.consent {
             store.set("session", &session);
         }
-        let mut transport = Transport::new(&opts.endpoint, &opts.site, &session, opts.consent);
+        let privacy = Privacy::detect(opts.consent, config.respect_do_not_track);
+        let mut transport = Transport::new(&opts.endpoint, &opts.site, &session, privacy);
         let user = restored.as_ref().and_then(|s| s.user.clone());
         transport.set_user(user.clone());
         let watch = Watch::new(&config);
@@ -358,6 +359,11 @@ impl Shell {
             self.store.remove("state");
             self.store.remove("session");
         }
+    }
+
+    /// The event transport (its asynchronous callbacks come back through [`super::with`]).
+    pub fn transport(&mut self) -> &mut Transport {
+        &mut self.transport
     }
 
     /// The callback outputs queued for JS, and the function to call with them.

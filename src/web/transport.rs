@@ -1,12 +1,18 @@
-//! Sends engine events to the collector in the wire format of CONTRACTS.md: batched, POSTed as
-//! `text/plain` JSON with `fetch(..., {keepalive: true})`, and with `sendBeacon` when the page
-//! is hidden or unloading. (A minimal version; the outbox-driven one replaces it.)
+//! Delivery I/O around the pure [`Outbox`]: `fetch(..., {keepalive: true})` POSTs of
+//! `text/plain` JSON, `sendBeacon` when the page is hidden or unloading, the pending queue in
+//! `localStorage` (`unstuck:<site>:outbox`, memory when storage fails), the `online` event,
+//! one sending tab at a time (Web Locks, else a lease key), and the privacy switches. Every
+//! rule (batching, retries, bounds, merging tabs' queues) lives in the outbox.
 
-use js_sys::{Array, Object, Promise, JSON};
+use js_sys::{Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Storage;
 
-use super::dom::{self, set};
-use crate::core::output::Event;
+use super::dom::{self, get, set, Listener};
+use crate::core::outbox::{self, lease, Outbox, OutboxConfig, Outcome, Priority};
+use crate::core::output::{Event, EventBody};
+use crate::core::signal::{Severity, SignalKind};
 
 #[wasm_bindgen]
 extern "C" {
@@ -14,148 +20,437 @@ extern "C" {
     fn fetch_with(url: &str, init: &Object) -> Promise;
 }
 
-/// Events waiting for the next send.
-const BATCH_EVENTS: u32 = 20;
-/// How long an event may wait for companions before it is sent.
-const BATCH_DELAY_MS: u64 = 2_000;
 /// The SDK name and version sent with every batch.
 const SDK: &str = concat!("unstuck/", env!("CARGO_PKG_VERSION"));
+/// How long to wait before asking again when another tab is sending.
+const BUSY_RETRY_MS: u64 = 1_500;
+/// A send not settled after this long frees the sender (the outbox already counts it lost).
+const STUCK_MS: u64 = 70_000;
 
-/// Batches and sends events.
+/// Whether this page may send, from the privacy signals and the host's choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Privacy {
+    /// Sending (and storing the queue) allowed.
+    Allowed,
+    /// `navigator.globalPrivacyControl` is on: nothing is sent; tips still work.
+    GlobalPrivacyControl,
+    /// `doNotTrack` is on and the config honours it.
+    DoNotTrack,
+    /// The host withheld consent (`consent(false)` or the `consent: false` option).
+    NoConsent,
+}
+
+impl Privacy {
+    /// What the browser and the host say at start: consent first, then GPC, then DNT.
+    pub fn detect(consent: bool, honour_dnt: bool) -> Privacy {
+        let nav = dom::window().navigator();
+        if !consent {
+            Privacy::NoConsent
+        } else if get(&nav, "globalPrivacyControl").as_bool() == Some(true) {
+            Privacy::GlobalPrivacyControl
+        } else if honour_dnt && get(&nav, "doNotTrack").as_string().as_deref() == Some("1") {
+            Privacy::DoNotTrack
+        } else {
+            Privacy::Allowed
+        }
+    }
+}
+
+/// Where the sender stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sending {
+    /// Nothing under way.
+    Idle,
+    /// The lock was asked for, or a request is in flight, since this time.
+    Busy(u64),
+    /// Another tab holds the lock; ask again at this time.
+    Waiting(u64),
+}
+
+/// Sends engine events to the collector without losing them (see the module docs).
 pub struct Transport {
     url: String,
     site: String,
     session: String,
-    user: Option<String>,
-    queue: Array,
-    seq: u32,
-    flush_at: Option<u64>,
-    enabled: bool,
-    // Keeps rejected fetches from surfacing as the host's unhandled rejections.
+    outbox: Outbox,
+    privacy: Privacy,
+    sending: Sending,
+    /// Resolves the Web Lock's promise (or releases the lease) when the send settles.
+    release: Option<Function>,
+    /// This tab's lease owner id (when there is no Web Locks API).
+    tab: String,
+    /// The text this tab wrote last: when storage still holds it, no other tab wrote since.
+    written: Option<String>,
+    // Keeps rejected promises from surfacing as the host's unhandled rejections.
     ignore: Closure<dyn FnMut(JsValue)>,
+    /// The callbacks of the last send; replaced (and so freed) by the next one.
+    callbacks: Vec<Closure<dyn FnMut(JsValue) -> JsValue>>,
+    online: Option<Listener>,
 }
 
 impl Transport {
-    /// A transport posting to `{endpoint}/v1/events`.
-    pub fn new(endpoint: &str, site: &str, session: &str, enabled: bool) -> Transport {
-        Transport {
+    /// A transport posting to `{endpoint}/v1/events`, restoring the stored queue.
+    pub fn new(endpoint: &str, site: &str, session: &str, privacy: Privacy) -> Transport {
+        let now = dom::now();
+        let mut t = Transport {
             url: [endpoint.trim_end_matches('/'), "/v1/events"].concat(),
             site: site.into(),
             session: session.into(),
-            user: None,
-            queue: Array::new(),
-            seq: 0,
-            flush_at: None,
-            enabled,
+            outbox: Outbox::new(OutboxConfig::default(), site, SDK, session, None),
+            privacy,
+            sending: Sending::Idle,
+            release: None,
+            tab: uuid_v7(now),
+            written: None,
             ignore: Closure::<dyn FnMut(JsValue)>::own_aborting(|_| {}),
+            callbacks: Vec::new(),
+            online: None,
+        };
+        if privacy == Privacy::Allowed {
+            if let Some(text) = t.read() {
+                t.outbox.sync(now, &text);
+            }
         }
+        let win = dom::window();
+        t.online = Some(Listener::new(win.unchecked_ref(), "online", false, |_| {
+            super::with(|s| s.transport().on_online())
+        }));
+        t
     }
 
-    /// Sets the user sent with later batches.
+    /// Sets the user sent with later events.
     pub fn set_user(&mut self, user: Option<String>) {
-        self.user = user;
+        self.outbox.set_session(&self.session, user.as_deref());
     }
 
-    /// Sending on (consent given) or off (queued events are dropped).
+    /// The host's consent: `false` stops sending and clears the queue, here and in storage;
+    /// `true` allows sending (an explicit choice, so it also overrides GPC and DNT).
     pub fn set_enabled(&mut self, on: bool) {
-        self.enabled = on;
-        if !on {
-            self.queue = Array::new();
-            self.flush_at = None;
+        if on {
+            self.privacy = Privacy::Allowed;
+            return;
+        }
+        self.privacy = Privacy::NoConsent;
+        self.outbox.clear();
+        if let Some(s) = storage() {
+            let _ = s.remove_item(&self.key("outbox"));
         }
     }
 
-    /// Queues one event.
+    /// Queues one event (and stores the queue at once, so a closed tab keeps it).
     pub fn push(&mut self, event: &Event, now: u64) {
-        if !self.enabled {
+        if self.privacy != Privacy::Allowed {
             return;
         }
         let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        let Ok(obj) = serde::Serialize::serialize(event, &ser) else {
+        let Some(json) = serde::Serialize::serialize(event, &ser)
+            .ok()
+            .and_then(|v| js_sys::JSON::stringify(&v).ok())
+            .and_then(|s| s.as_string())
+        else {
             return;
         };
-        self.seq += 1;
-        set(&obj, "id", &JsValue::from_str(&uuid_v7(now)));
-        set(&obj, "seq", &JsValue::from(self.seq));
-        self.queue.push(&obj);
-        if self.queue.length() >= BATCH_EVENTS {
-            self.flush(false, now);
-        } else if self.flush_at.is_none() {
-            self.flush_at = Some(now + BATCH_DELAY_MS);
+        let priority = match &event.body {
+            EventBody::Signal(s)
+                if s.kind == SignalKind::MajorStruggle || s.severity == Severity::Major =>
+            {
+                Priority::Immediate
+            }
+            _ => Priority::Normal,
+        };
+        let mut random = [0u8; 10];
+        fill_random(&mut random);
+        if self.outbox.push(now, &json, random, priority).is_ok() {
+            self.persist(now);
         }
     }
 
     /// When the transport wants [`Transport::poll`] called.
     pub fn deadline(&self) -> Option<u64> {
-        self.flush_at
+        if self.privacy != Privacy::Allowed {
+            return None;
+        }
+        match self.sending {
+            Sending::Idle => self.outbox.poll_timeout(),
+            Sending::Busy(since) => Some(since + STUCK_MS),
+            Sending::Waiting(at) => Some(at),
+        }
     }
 
-    /// Sends the batch if its time has come.
+    /// Starts a send if one is due.
     pub fn poll(&mut self, now: u64) {
-        if self.flush_at.is_some_and(|t| t <= now) {
-            self.flush(false, now);
+        if self.privacy != Privacy::Allowed {
+            return;
+        }
+        match self.sending {
+            Sending::Busy(since) if now < since + STUCK_MS => return,
+            Sending::Busy(_) => self.settle(),
+            Sending::Waiting(at) if now < at => return,
+            Sending::Waiting(_) => self.sending = Sending::Idle,
+            Sending::Idle => {}
+        }
+        if self.outbox.poll_timeout().is_some_and(|t| t <= now) {
+            self.sending = Sending::Busy(now);
+            self.acquire(now);
         }
     }
 
-    /// Sends everything queued; `beacon` when the page may be going away.
+    /// The page may be going away (`beacon`) or the SDK is shutting down: store the queue and,
+    /// when hidden, beacon everything waiting (it stays stored until a send is acknowledged).
     pub fn flush(&mut self, beacon: bool, now: u64) {
-        self.flush_at = None;
-        if self.queue.length() == 0 || !self.enabled {
+        if self.privacy != Privacy::Allowed {
             return;
         }
-        let events = core::mem::replace(&mut self.queue, Array::new());
-        let body = Object::new();
-        set(&body, "site", &JsValue::from_str(&self.site));
-        set(&body, "session", &JsValue::from_str(&self.session));
-        let user = self
-            .user
-            .as_deref()
-            .map_or(JsValue::NULL, JsValue::from_str);
-        set(&body, "user", &user);
-        set(&body, "sent_at", &JsValue::from_f64(now as f64));
-        set(&body, "dropped", &JsValue::from(0));
-        set(&body, "sdk", &JsValue::from_str(SDK));
-        set(&body, "events", &events);
-        let Some(text) = JSON::stringify(&body).ok().and_then(|s| s.as_string()) else {
+        self.persist(now);
+        if !beacon {
+            self.poll(now);
             return;
-        };
-        if beacon {
-            let nav = dom::window().navigator();
-            if nav
-                .send_beacon_with_opt_str(&self.url, Some(&text))
+        }
+        let nav = dom::window().navigator();
+        for body in self.outbox.on_hidden(now) {
+            // `false` means the browser's beacon budget is spent: the rest waits in storage.
+            if !nav
+                .send_beacon_with_opt_str(&self.url, Some(&body))
                 .unwrap_or(false)
             {
-                return;
+                break;
             }
         }
-        let init = Object::new();
-        set(&init, "method", &JsValue::from_str("POST"));
-        set(&init, "body", &JsValue::from_str(&text));
-        set(&init, "keepalive", &JsValue::TRUE);
-        let _ = fetch_with(&self.url, &init).catch(&self.ignore);
+    }
+
+    fn on_online(&mut self) {
+        let now = dom::now();
+        self.outbox.on_online(now);
+        if let Sending::Waiting(_) = self.sending {
+            self.sending = Sending::Idle;
+        }
+        self.poll(now);
+    }
+
+    fn key(&self, name: &str) -> String {
+        ["unstuck:", &self.site, ":", name].concat()
+    }
+
+    fn read(&self) -> Option<String> {
+        storage()?.get_item(&self.key("outbox")).ok().flatten()
+    }
+
+    /// Takes in what other tabs stored, unless storage still holds this tab's own last write.
+    fn sync(&mut self, now: u64) {
+        if let Some(text) = self.read() {
+            if self.written.as_ref() != Some(&text) {
+                self.outbox.sync(now, &text);
+            }
+        }
+    }
+
+    /// Merges storage into memory and writes the result back; on failure (quota, blocked)
+    /// the queue stays in memory, bounded the same way, and the next write tries again.
+    fn persist(&mut self, now: u64) {
+        if self.privacy != Privacy::Allowed {
+            return;
+        }
+        self.sync(now);
+        let Some(s) = storage() else {
+            return;
+        };
+        let text = self.outbox.snapshot();
+        // A quota error leaves the queue in memory (same bounds); the next write tries again.
+        if s.set_item(&self.key("outbox"), &text).is_ok() {
+            self.outbox.on_persisted();
+            self.written = Some(text);
+        }
+    }
+
+    /// Becomes the one sending tab, then sends: the Web Locks API where there is one
+    /// (held until the send settles), else a lease key in storage.
+    fn acquire(&mut self, now: u64) {
+        let nav = dom::window().navigator();
+        let locks = get(&nav, "locks");
+        let request = get(&locks, "request").dyn_into::<Function>().ok();
+        if let Some(request) = request {
+            let options = Object::new();
+            set(&options, "ifAvailable", &JsValue::TRUE);
+            let cb = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+                if lock.is_null() {
+                    super::with(|s| s.transport().busy());
+                    return JsValue::UNDEFINED;
+                }
+                // Held until `release` (this promise's resolve) is called.
+                Promise::new(&mut |resolve, _| {
+                    // Never hold the lock forever, whatever happens to this page's SDK.
+                    let _ = dom::window().set_timeout_with_callback_and_timeout_and_arguments_0(
+                        &resolve,
+                        STUCK_MS as i32,
+                    );
+                    super::with(move |s| s.transport().send_locked(resolve));
+                })
+                .into()
+            });
+            let name = JsValue::from_str(&self.key("send"));
+            match request.call3(&locks, &name, &options, &cb) {
+                Ok(p) => {
+                    if let Ok(p) = p.dyn_into::<Promise>() {
+                        let _ = p.catch(&self.ignore);
+                    }
+                }
+                Err(_) => self.sending = Sending::Idle,
+            }
+            return;
+        }
+        let Some(s) = storage() else {
+            // No storage, no other tab to share it with: just send.
+            return self.send(now);
+        };
+        let key = self.key("lease");
+        let held = s.get_item(&key).ok().flatten();
+        if !lease::may_take(held.as_deref(), &self.tab, now)
+            || s.set_item(&key, &lease::claim(&self.tab, now)).is_err()
+        {
+            return self.busy();
+        }
+        self.send(now);
+    }
+
+    /// Another tab is sending (it sends this tab's stored events too): ask again later.
+    fn busy(&mut self) {
+        let now = dom::now();
+        self.sending = Sending::Waiting(now + BUSY_RETRY_MS + u64::from(random_u32() % 500));
+    }
+
+    fn send_locked(&mut self, release: Function) {
+        self.release = Some(release);
+        self.send(dom::now());
+    }
+
+    /// Holding the lock: takes the latest stored queue and sends the next batch, if any.
+    fn send(&mut self, now: u64) {
+        if self.privacy != Privacy::Allowed {
+            return self.settle();
+        }
+        self.sync(now);
+        let Some(batch) = self.outbox.poll_send(now) else {
+            return self.settle();
+        };
+        let id = batch.id;
+        let body = JsValue::from_str(&batch.body);
+        let first = post(&self.url, &body, true);
+        // A keepalive fetch is refused when the page's keepalive budget (64 KB in flight,
+        // beacons included) is spent: try once more without keepalive.
+        let url = self.url.clone();
+        let retry =
+            Closure::once(move |_err: JsValue| -> JsValue { post(&url, &body, false).into() });
+        let on_ok = Closure::once(move |resp: JsValue| -> JsValue {
+            let code = get(&resp, "status").as_f64().unwrap_or(0.0) as u16;
+            let headers = get(&resp, "headers");
+            let retry_after = get(&headers, "get")
+                .dyn_into::<Function>()
+                .ok()
+                .and_then(|f| f.call1(&headers, &JsValue::from_str("Retry-After")).ok())
+                .and_then(|v| v.as_string())
+                .and_then(|v| outbox::parse_retry_after(&v, dom::now()));
+            let outcome = Outcome::Status {
+                code,
+                retry_after_ms: retry_after,
+            };
+            super::with(move |s| s.transport().on_result(id, outcome));
+            JsValue::UNDEFINED
+        });
+        let on_err = Closure::once(move |_err: JsValue| -> JsValue {
+            super::with(move |s| s.transport().on_result(id, Outcome::Network));
+            JsValue::UNDEFINED
+        });
+        let p = call(&first, "catch", &[retry.as_ref()]);
+        let p = call(&p, "then", &[on_ok.as_ref(), on_err.as_ref()]);
+        let _ = call(&p, "catch", &[self.ignore.as_ref()]);
+        // The previous send's callbacks have all run (or never will): free them now.
+        self.callbacks = vec![retry, on_ok, on_err];
+    }
+
+    fn on_result(&mut self, batch: u64, outcome: Outcome) {
+        let now = dom::now();
+        self.outbox.on_result(now, batch, outcome, random_u32());
+        self.persist(now);
+        self.settle();
+    }
+
+    /// The send is over: release the lock or lease; the next one waits for `poll`.
+    fn settle(&mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.call0(&JsValue::NULL);
+        } else if let Some(s) = storage() {
+            let key = self.key("lease");
+            let mine = s
+                .get_item(&key)
+                .ok()
+                .flatten()
+                .is_some_and(|v| v.split(' ').next() == Some(self.tab.as_str()));
+            if mine {
+                let _ = s.remove_item(&key);
+            }
+        }
+        self.sending = Sending::Idle;
     }
 }
 
-/// A UUIDv7: 48 bits of milliseconds, then random bits (version 7, variant 10).
+fn post(url: &str, body: &JsValue, keepalive: bool) -> Promise {
+    let init = Object::new();
+    set(&init, "method", &JsValue::from_str("POST"));
+    set(&init, "body", body);
+    // text/plain (a string body's default) keeps the request simple: no CORS preflight.
+    set(&init, "keepalive", &JsValue::from_bool(keepalive));
+    set(&init, "credentials", &JsValue::from_str("omit"));
+    fetch_with(url, &init)
+}
+
+/// `target[method](...args)` (js-sys' `Promise::then` takes only closures returning nothing).
+fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> JsValue {
+    let Ok(f) = get(target, method).dyn_into::<Function>() else {
+        return JsValue::UNDEFINED;
+    };
+    let r = match args {
+        [a] => f.call1(target, a),
+        [a, b] => f.call2(target, a, b),
+        _ => f.call0(target),
+    };
+    r.unwrap_or(JsValue::UNDEFINED)
+}
+
+fn storage() -> Option<Storage> {
+    dom::window().local_storage().ok().flatten()
+}
+
+/// Fills `buf` from `crypto.getRandomValues` (`Math.random` only if that is missing).
+pub fn fill_random(buf: &mut [u8]) {
+    let crypto = get(&dom::window(), "crypto");
+    let arr = Uint8Array::new_with_length(buf.len() as u32);
+    let filled = get(&crypto, "getRandomValues")
+        .dyn_into::<Function>()
+        .ok()
+        .is_some_and(|f| f.call1(&crypto, &arr).is_ok());
+    if filled {
+        arr.copy_to(buf);
+    } else {
+        for b in buf.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+}
+
+fn random_u32() -> u32 {
+    let mut b = [0u8; 4];
+    fill_random(&mut b);
+    u32::from_le_bytes(b)
+}
+
+/// A UUIDv7 string from the clock and `crypto.getRandomValues` (session and tab ids).
 pub fn uuid_v7(now: u64) -> String {
-    let mut b = [0u8; 16];
-    for (i, byte) in b.iter_mut().enumerate() {
-        *byte = if i < 6 {
-            (now >> (40 - 8 * i)) as u8
-        } else {
-            (js_sys::Math::random() * 256.0) as u8
-        };
-    }
-    b[6] = 0x70 | (b[6] & 0x0f);
-    b[8] = 0x80 | (b[8] & 0x3f);
-    let mut s = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        for nibble in [byte >> 4, byte & 0x0f] {
-            s.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
-        }
-    }
-    s
+    let mut random = [0u8; 10];
+    fill_random(&mut random);
+    let mut buf = [0u8; 36];
+    uuid::Builder::from_unix_timestamp_millis(now, &random)
+        .into_uuid()
+        .hyphenated()
+        .encode_lower(&mut buf)
+        .to_string()
 }
