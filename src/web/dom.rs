@@ -10,10 +10,11 @@ use web_sys::{Document, Element, Event, EventTarget, MutationObserver, Window};
 // this wrapper: if the SDK ever traps (a panic aborts), the error stops here instead of reaching
 // the host page's `error` handlers. The panic hook has already turned the SDK off.
 #[wasm_bindgen(
-    inline_js = "export function guarded(f) { return function (a) { try { f(a); } catch (e) {} }; }"
+    inline_js = "export function guarded(f) { return function (a) { try { return f(a); } catch (e) {} }; }"
 )]
 extern "C" {
-    fn guarded(f: &JsValue) -> Function;
+    /// `f` wrapped so a trap stays inside (its result passes through: promise callbacks chain).
+    pub fn guarded(f: &JsValue) -> Function;
 }
 
 /// The window (always present where the SDK runs).

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
-use super::dom::{self, get, set, Listener};
+use super::dom::{self, get, guarded, set, Listener};
 use crate::core::outbox::{self, lease, Outbox, OutboxConfig, Outcome, Priority};
 use crate::core::output::{Event, EventBody};
 use crate::core::signal::{Severity, SignalKind};
@@ -288,11 +288,9 @@ impl Transport {
                 .into()
             });
             let name = JsValue::from_str(&self.key("send"));
-            match request.call3(&locks, &name, &options, &cb) {
+            match request.call3(&locks, &name, &options, &guarded(&cb)) {
                 Ok(p) => {
-                    if let Ok(p) = p.dyn_into::<Promise>() {
-                        let _ = p.catch(&self.ignore);
-                    }
+                    let _ = call(&p, "catch", &[&guarded(self.ignore.as_ref())]);
                 }
                 Err(_) => self.sending = Sending::Idle,
             }
@@ -360,9 +358,14 @@ impl Transport {
             super::with(move |s| s.transport().on_result(id, Outcome::Network));
             JsValue::UNDEFINED
         });
-        let p = call(&first, "catch", &[retry.as_ref()]);
-        let p = call(&p, "then", &[on_ok.as_ref(), on_err.as_ref()]);
-        let _ = call(&p, "catch", &[self.ignore.as_ref()]);
+        // Guarded: if the SDK died meanwhile, its callbacks fail silently, never into the page.
+        let p = call(&first, "catch", &[&guarded(retry.as_ref())]);
+        let p = call(
+            &p,
+            "then",
+            &[&guarded(on_ok.as_ref()), &guarded(on_err.as_ref())],
+        );
+        let _ = call(&p, "catch", &[&guarded(self.ignore.as_ref())]);
         // The previous send's callbacks have all run (or never will): free them now.
         self.callbacks = vec![retry, on_ok, on_err];
     }

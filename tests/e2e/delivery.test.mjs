@@ -381,3 +381,32 @@ test("(g2) localStorage itself full: events fall back to memory and still arrive
   await settledExactly(server, N);
   assert.deepEqual(page.errors, [], "a quota error never reaches the page");
 });
+
+test("(h) Global Privacy Control: nothing is sent or stored", async (t) => {
+  const { server, proxy, context, open } = await setup(t, { clock: false });
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true });
+  });
+  const page = await open();
+  await produce(page, 1, 25);
+  await sleep(1_500);
+  assert.deepEqual(proxy.sends(), [], "no request");
+  assert.equal(await page.evaluate(() => localStorage.getItem("unstuck:demo:outbox")), null);
+  assert.equal((await stored(server, 1, 0)).length, 0);
+});
+
+test("(i) consent(false) stops sending and clears the stored queue", async (t) => {
+  const { server, proxy, context, open } = await setup(t, { clock: false });
+  const page = await open();
+  await context.setOffline(true);
+  await produce(page, 1, 5);
+  const before = await page.evaluate(() => localStorage.getItem("unstuck:demo:outbox") || "");
+  assert.equal((before.match(/"name":"ev-/g) || []).length, 5, "queued while offline");
+  await page.evaluate(() => window.unstuck.consent(false));
+  assert.equal(await page.evaluate(() => localStorage.getItem("unstuck:demo:outbox")), null);
+  await context.setOffline(false);
+  await produce(page, 6, 30);
+  await sleep(1_500);
+  assert.deepEqual(proxy.sends().filter((e) => e.names.some((n) => /^ev-/.test(n))), []);
+  assert.equal((await stored(server, 1, 0)).length, 0);
+});
