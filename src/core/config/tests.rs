@@ -125,7 +125,8 @@ fn full() -> Value {
             "link": {"href": "https://example.com/guide#columns", "label": "Guide"},
             "offer_help": true, "frequency": "always", "cooldown_ms": 0, "priority": -2
         }],
-        "tip_limits": {"max_visible": 2, "max_per_window": 5, "window_ms": 60000}
+        "tip_limits": {"max_visible": 2, "max_per_window": 5, "window_ms": 60000},
+        "respect_do_not_track": true
     })
 }
 
