@@ -15,6 +15,8 @@ use crate::store::Store;
 
 /// How long in-flight requests get to finish after SIGINT/SIGTERM.
 const DRAIN: Duration = Duration::from_secs(10);
+/// How long a client has to send its request headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The options of `unstuck serve`.
 #[derive(Clone, Debug)]
@@ -76,28 +78,53 @@ pub async fn run(opts: Options) -> Result<(), String> {
         let _ = out.flush();
     }
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut stop_for_serve = stop_rx.clone();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = stop_for_serve.wait_for(|s| *s).await;
-    });
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let signal = tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
         let _ = stop_tx.send(true);
     });
-    let mut stop_for_drain = stop_rx;
-    let drain_deadline = async move {
-        let _ = stop_for_drain.wait_for(|s| *s).await;
-        tokio::time::sleep(DRAIN).await;
-    };
-    tokio::select! {
-        r = server => r.map_err(|e| format!("server error: {e}"))?,
-        () = drain_deadline => tracing::warn!("requests still open after {DRAIN:?}; closing anyway"),
+    // Our own accept loop rather than `axum::serve`, for one thing it lacks: a timer, so that
+    // a client that never finishes its request headers is dropped after HEADER_TIMEOUT.
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a little, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let app = app.clone();
+                let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    // A Router is always ready, so calling it without poll_ready is fine.
+                    tower::Service::call(&mut app.clone(), req)
+                });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, %peer, "connection ended with an error");
+                    }
+                });
+            }
+            _ = stop_rx.wait_for(|s| *s) => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still open after {DRAIN:?}; closing anyway");
     }
     signal.abort();
     // Every handler has returned, so every accepted batch is queued or written: finish them.

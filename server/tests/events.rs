@@ -606,3 +606,32 @@ store_test!(overlapping_batches_in_opposite_orders_never_fail, |db| {
     assert_eq!(stored, 40);
     assert_eq!(db.count(), 40);
 });
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_dropped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = common::Db::new(common::Backend::Sqlite).await.unwrap();
+    let server = Server::start(&db, &[]);
+    let mut slow = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    slow.write_all(b"POST /v1/events HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    // Meanwhile the server serves others.
+    assert_eq!(
+        server.post(batch("demo", 60, 1, 1)).await.status,
+        StatusCode::OK
+    );
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        slow.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection was still open after 30 s");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(5),
+        "closed too early: {:?}",
+        started.elapsed()
+    );
+}
