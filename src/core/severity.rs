@@ -68,7 +68,15 @@ impl Tracker {
     /// Restores what a previous page load persisted.
     pub fn restore(signals: &[(SignalKind, Millis)], major: bool) -> Tracker {
         let mut signals = signals.to_vec();
-        signals.sort_by_key(|s| s.1);
+        // Insertion sort by time: stable like `sort_by_key`, without std's ~4 KB (raw wasm)
+        // stable sort. The list is short (a stored state holds at most 256).
+        for i in 1..signals.len() {
+            let mut j = i;
+            while j > 0 && signals[j - 1].1 > signals[j].1 {
+                signals.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         let cut = signals.len().saturating_sub(MAX_SIGNALS);
         signals.drain(..cut);
         Tracker {
@@ -176,5 +184,32 @@ impl Tracker {
     /// The signals to persist.
     pub fn signals(&self) -> &[(SignalKind, Millis)] {
         &self.signals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restore_orders_by_time_keeping_ties_in_stored_order() {
+        let stored = [
+            (SignalKind::Stall, 30),
+            (SignalKind::RageClick, 10),
+            (SignalKind::BackLoop, 20),
+            (SignalKind::Abandoned, 10),
+            (SignalKind::RepeatedError, 5),
+        ];
+        let t = Tracker::restore(&stored, false);
+        assert_eq!(
+            t.signals,
+            [
+                (SignalKind::RepeatedError, 5),
+                (SignalKind::RageClick, 10),
+                (SignalKind::Abandoned, 10),
+                (SignalKind::BackLoop, 20),
+                (SignalKind::Stall, 30),
+            ]
+        );
     }
 }
