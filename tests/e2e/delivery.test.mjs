@@ -335,6 +335,22 @@ test("(e) two tabs at once: every event once, never the same events in flight tw
   assert.deepEqual(proxy.overlaps.map(([x, y]) => [x.names, y.names]), [], "no overlapping sends");
 });
 
+test("(e2) two tabs without the Web Locks API: the lease key keeps one sender", async (t) => {
+  const { server, proxy, context, open } = await setup(t, { clock: false });
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined });
+  });
+  const [a, b] = [await open(), await open()];
+  assert.equal(await a.evaluate(() => navigator.locks), undefined);
+  const N = 80;
+  for (let i = 1; i <= N; i += 10) {
+    await produce(i % 20 === 1 ? a : b, i, i + 9);
+    await sleep(100);
+  }
+  await settledExactly(server, N);
+  assert.deepEqual(proxy.overlaps.map(([x, y]) => [x.names, y.names]), [], "no overlapping sends");
+});
+
 test("(f) a reload between every few events", async (t) => {
   const { server, open } = await setup(t, { clock: false });
   let page = await open();
