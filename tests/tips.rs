@@ -212,6 +212,38 @@ fn global_caps_limit_visible_tips_and_showings_per_window() {
 }
 
 #[test]
+fn a_higher_priority_tip_replaces_a_lower_one_when_the_visible_cap_is_reached() {
+    let mut help = tip("help", SignalKind::MajorStruggle, None);
+    help.priority = 100;
+    let mut rage = tip("rage", SignalKind::RageClick, None);
+    rage.priority = 100;
+    let mut r = Run::new(with_tips(vec![
+        tip("stall", SignalKind::Stall, None),
+        help,
+        rage,
+    ]));
+    r.at(0, enter("profile")).until(5 * MIN);
+    assert_eq!(shown(&r), [(5 * MIN, "stall".to_string())]);
+    r.at(6 * MIN, Input::HelpRequested);
+    assert_eq!(
+        shown(&r),
+        [
+            (5 * MIN, "stall".to_string()),
+            (6 * MIN, "help".to_string())
+        ]
+    );
+    assert_eq!(hidden(&r), ["stall"], "the lower one makes room");
+
+    // An equal priority never pushes a showing tip out.
+    r.at(7 * MIN, click(1.0, 1.0))
+        .at(7 * MIN + 10, click(1.0, 1.0))
+        .at(7 * MIN + 20, click(1.0, 1.0));
+    assert_eq!(r.count(SignalKind::RageClick), 1);
+    assert_eq!(shown(&r).len(), 2);
+    assert_eq!(hidden(&r), ["stall"]);
+}
+
+#[test]
 fn retired_tips_are_remembered_by_a_later_page_load() {
     let mut r = Run::new(with_tips(vec![tip("t", SignalKind::Stall, None)]));
     r.at(0, enter("profile"))

@@ -4,7 +4,9 @@
 //! kind, plus the step and error code when the trigger names them) and whose frequency allows
 //! it (`once`: never shown before; `until_dismissed`: never dismissed; `always`: its cooldown
 //! has passed), the highest `priority` wins, the first in the config on a tie. Global caps
-//! apply first: at most `max_visible` at once and `max_per_window` shown per window. Retired
+//! apply: at most `max_per_window` shown per window, and at most `max_visible` at once, except
+//! that a tip of strictly higher priority replaces the lowest-priority one showing (so the
+//! "Want a hand?" offer of a major struggle is not blocked by a minor tip). Retired
 //! tips (shown once, or dismissed) are kept in [`State`] so a later page load remembers them.
 //! A tip bound to a step is hidden when the user leaves that step (dismissed with reason
 //! `timeout`, which does not retire it).
@@ -43,9 +45,7 @@ impl Tips {
     ) -> bool {
         let lim = &cfg.tip_limits;
         prune(&mut self.recent, now, lim.window_ms);
-        if self.showing.len() as u32 >= lim.max_visible
-            || self.recent.len() as u32 >= lim.max_per_window
-        {
+        if self.recent.len() as u32 >= lim.max_per_window || lim.max_visible == 0 {
             return false;
         }
         let step_id = fire
@@ -84,6 +84,27 @@ impl Tips {
         let Some(tip) = cfg.tips.get(i) else {
             return false;
         };
+        if self.showing.len() as u32 >= lim.max_visible {
+            // Full: only a strictly higher priority may take the place of the lowest one.
+            let lowest = (0..self.showing.len()).min_by_key(|&k| {
+                self.showing
+                    .get(k)
+                    .and_then(|s| cfg.tips.get(s.tip))
+                    .map_or(i32::MIN, |t| t.priority)
+            });
+            let Some(k) = lowest else { return false };
+            let Some(old) = self.showing.get(k).copied() else {
+                return false;
+            };
+            let old_priority = cfg.tips.get(old.tip).map_or(i32::MIN, |t| t.priority);
+            if tip.priority <= old_priority {
+                return false;
+            }
+            self.showing.remove(k);
+            if let Some(old) = cfg.tips.get(old.tip) {
+                hide(old, now, out);
+            }
+        }
         self.showing.push(Showing {
             tip: i,
             step: fire.step,
@@ -128,16 +149,7 @@ impl Tips {
             if all || s.step.is_some_and(|st| Some(st) != step) {
                 self.showing.remove(k);
                 if let Some(tip) = cfg.tips.get(s.tip) {
-                    out.push_back(Output::HideTip {
-                        tip: tip.id.clone(),
-                    });
-                    out.push_back(Output::Event(Event {
-                        t: now,
-                        body: EventBody::TipDismissed {
-                            tip: tip.id.clone(),
-                            reason: DismissReason::Timeout,
-                        },
-                    }));
+                    hide(tip, now, out);
                 }
             } else {
                 k += 1;
@@ -176,6 +188,20 @@ impl Tips {
     pub fn showing(&self) -> impl Iterator<Item = usize> + '_ {
         self.showing.iter().map(|s| s.tip)
     }
+}
+
+/// Hides a showing tip on the engine's initiative: a `timeout` dismissal, which does not retire it.
+fn hide(tip: &super::config::Tip, now: Millis, out: &mut VecDeque<Output>) {
+    out.push_back(Output::HideTip {
+        tip: tip.id.clone(),
+    });
+    out.push_back(Output::Event(Event {
+        t: now,
+        body: EventBody::TipDismissed {
+            tip: tip.id.clone(),
+            reason: DismissReason::Timeout,
+        },
+    }));
 }
 
 fn retire(state: &mut State, id: &str) -> bool {
