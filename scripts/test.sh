@@ -35,3 +35,9 @@ tsc --noEmit --strict --target es2020 --moduleResolution node tests/types/api.ts
 
 stage "SDK build and size budget"
 bash scripts/build.sh
+
+stage "e2e: the demo app and the SDK in headless Chromium against the real server"
+# The dev build the native tests already made: an optimised one costs ~25 min on 2 cores here.
+cargo build -p unstuck-server --bin unstuck
+mkdir -p artifacts
+UNSTUCK_BIN=target/debug/unstuck node --test --test-concurrency=1 tests/e2e/

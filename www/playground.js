@@ -1,6 +1,6 @@
 // The tip playground: edit a config, validate it with the SDK's own reader (the same rules as
 // `unstuck validate`), and preview a tip as the SDK renders it. Each check runs the real SDK in
-// a sandboxed frame with the config inline, consent off (nothing is sent) and debug on; the
+// a frame with the config inline and consent off (nothing is sent), debug on to hear config errors; the
 // frame reports back through postMessage.
 "use strict";
 
@@ -29,21 +29,56 @@ function parse(text) {
   try {
     return { value: JSON.parse(text) };
   } catch (e) {
-    const at = Number((/position (\d+)/.exec(e.message) || [])[1]);
-    let where = "";
-    if (Number.isFinite(at)) {
-      const before = text.slice(0, at).split("\n");
-      where = `line ${before.length}, column ${before[before.length - 1].length + 1}`;
-    }
-    return { error: { path: where, problem: e.message.replace(/^JSON\.parse: /, "") } };
+    const at = syntaxErrorAt(text);
+    const before = text.slice(0, at).split("\n");
+    const where = `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+    const near = JSON.stringify(text.slice(at, at + 12));
+    return { error: { path: where, problem: `not valid JSON near ${near}` } };
   }
+}
+
+/** Where a JSON document stops being valid (browsers' messages do not all say). */
+function syntaxErrorAt(t) {
+  let i = 0;
+  const ws = () => { while (i < t.length && " \t\r\n".includes(t[i])) i++; };
+  const fail = () => { throw i; };
+  const lit = (w) => { if (t.startsWith(w, i)) i += w.length; else fail(); };
+  const str = () => {
+    i++;
+    while (i < t.length && t[i] !== '"') { if (t[i] === "\\") i++; else if (t[i] < " ") fail(); i++; }
+    if (t[i] !== '"') fail();
+    i++;
+  };
+  const num = () => { const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(t.slice(i)); if (!m) fail(); i += m[0].length; };
+  const value = () => {
+    ws();
+    const c = t[i];
+    if (c === "{") {
+      i++; ws();
+      if (t[i] === "}") { i++; return; }
+      for (;;) { ws(); if (t[i] !== '"') fail(); str(); ws(); if (t[i] !== ":") fail(); i++; value(); ws();
+        if (t[i] === ",") { i++; continue; } if (t[i] === "}") { i++; return; } fail(); }
+    } else if (c === "[") {
+      i++; ws();
+      if (t[i] === "]") { i++; return; }
+      for (;;) { value(); ws(); if (t[i] === ",") { i++; continue; } if (t[i] === "]") { i++; return; } fail(); }
+    } else if (c === '"') str();
+    else if (c === "t") lit("true");
+    else if (c === "f") lit("false");
+    else if (c === "n") lit("null");
+    else num();
+  };
+  try { value(); ws(); if (i < t.length) fail(); } catch (at) { if (typeof at === "number") return at; throw at; }
+  return t.length;
 }
 
 /** `path: problem` lines the SDK printed in debug mode about the config. */
 function problemsFrom(lines) {
   const out = [];
   for (const line of lines) {
-    for (const part of line.split("\n")) {
+    for (const raw of line.split("\n")) {
+      // The loader prints `[unstuck] off: <path>: <problem>` (one per line) when start() refuses.
+      const part = raw.replace(/^\s*\[unstuck\]\s*(off:\s*)?/, "");
       const m = /^\s*(?:.*?config[^:]*:\s*)?((?:[a-z_]+(?:\[\d+\])?)(?:\.[a-z_]+(?:\[\d+\])?)*|\(root\)|): (.+)$/.exec(part);
       if (m && /config|steps|tips|signals|selectors|routing|tip_limits/.test(part)) out.push({ path: m[1], problem: m[2] });
     }
@@ -52,7 +87,7 @@ function problemsFrom(lines) {
 }
 
 /** The HTML of a frame that runs the SDK on `config` (hostile: it only ever goes in as JSON). */
-function frameHtml(config, { dark, rtl, step, anchor, ask = false }) {
+function frameHtml(config, { dark, rtl, step, anchor, ask = false, debug = !ask }) {
   // Config text is hostile: JSON in a script element cannot close it once `<` is escaped.
   const json = JSON.stringify(config).replace(/</g, "\\u003c");
   const scheme = dark ? "dark" : "light";
@@ -67,7 +102,9 @@ h1{font-size:16px;margin:0;color:#8b93a7;font-weight:500}</style>
 <script>
 (function () {
   var run = ${run};
-  function post(type, value) { parent.postMessage({ source: "unstuck-playground", run: run, type: type, value: value }, location.origin); }
+  // A srcdoc document's own location.origin is "null": name the parent's origin explicitly.
+  var origin = ${JSON.stringify(location.origin)};
+  function post(type, value) { parent.postMessage({ source: "unstuck-playground", run: run, type: type, value: value }, origin); }
   ["log", "info", "warn", "error", "debug"].forEach(function (k) {
     var original = console[k];
     console[k] = function () {
@@ -82,13 +119,13 @@ h1{font-size:16px;margin:0;color:#8b93a7;font-weight:500}</style>
   }
   window.unstuck = window.unstuck || [];
   unstuck.push(["consent", false]);
-  unstuck.push(["debug", true]);
+  unstuck.push(["debug", ${debug}]);
   unstuck.push(["on", "tip", function (t) { post("tip", JSON.parse(JSON.stringify(t))); }]);
   window.__post = post;
 })();
 </script>
 <script type="application/json" id="unstuck-config">${json}</script>
-<script async src="/unstuck/unstuck.js" data-site="${FRAME_SITE}"></script>
+<script async src="/unstuck/unstuck.js" data-site="${FRAME_SITE}" data-consent="pending"${debug ? ' data-debug="true"' : ""}></script>
 </head><body>
 <main${step ? ` data-unstuck-step="${encodeAttr(step)}"` : ""}><h1 id="where"></h1><div class="anchor" id="stand-in"></div></main>
 <script>(${frameSetup.toString()})(${JSON.stringify({ anchor, ask }).replace(/</g, "\\u003c")});</script>
@@ -115,7 +152,8 @@ function frameSetup({ anchor, ask }) {
   var tries = 0;
   (function wait() {
     var u = window.unstuck;
-    if (u && !Array.isArray(u) && typeof u.on === "function") {
+    // Running: the shell wraps history.pushState when it attaches (the API has no ready hook).
+    if (u && !Array.isArray(u) && typeof u.on === "function" && !/\[native code\]/.test(String(history.pushState))) {
       window.__post("ready", true);
       if (ask && typeof u.requestHelp === "function") u.requestHelp();
       return;
@@ -152,7 +190,10 @@ async function validate() {
   refreshTips(null);
   if (error) { setProblems([error]); verdict("Not valid JSON", false); return false; }
   verdict("Checking…", true);
-  const got = await runFrame(frameHtml(value, {}), { until: (g) => g.ready !== null, ms: 4000 });
+  const got = await runFrame(frameHtml(value, {}), {
+    until: (g) => g.ready !== null || g.logs.some((l) => /\[unstuck\] off:/.test(l)),
+    ms: 4000,
+  });
   const problems = problemsFrom(got.logs);
   if (problems.length || got.ready !== true) {
     setProblems(problems.length ? problems : got.logs.map((l) => ({ path: "", problem: l })).slice(0, 20));

@@ -125,10 +125,15 @@ export async function openPage(context, { time, clock = true, record = true } = 
   return { page, rec };
 }
 
-/** Resolves once the script tag replaced the command queue with the API object. */
+/**
+ * Resolves once the SDK is running: `window.unstuck` is the API object (that happens at once,
+ * before the wasm loads) and the shell has attached to the page, which it does by wrapping
+ * `history.pushState` (no longer native code). The API has no public "ready" hook.
+ */
 export async function waitForSdk(page, timeout = 10_000) {
   await page.waitForFunction(
-    () => window.unstuck && !Array.isArray(window.unstuck) && typeof window.unstuck.on === "function",
+    () => window.unstuck && !Array.isArray(window.unstuck) && typeof window.unstuck.on === "function"
+      && !/\[native code\]/.test(String(history.pushState)),
     null,
     { timeout },
   );
@@ -223,7 +228,8 @@ export async function settle(page, ms = 1_500) {
 
 export async function screenshot(page, name) {
   const path = join(ARTIFACTS, name);
-  await page.screenshot({ path });
+  // Finite CSS animations (the tip's fade-in) run on real time, not the page clock: finish them.
+  await page.screenshot({ path, animations: "disabled" });
   return path;
 }
 

@@ -39,7 +39,6 @@ for (const { name, options } of CASES) {
     await importResult(page);
     await waitForSignal(rec, "import_failure");
     const card = await waitForTip(page, "Your CSV needs three columns");
-    await page.clock.runFor(500); // past the entrance animation
     const path = await screenshot(page, `tip-${name}.png`);
 
     const box = await card.boundingBox();

@@ -43,63 +43,92 @@ async function invalidEmail(page, email) {
   await settle(page);
 }
 
-test("one invalid email is not struggle; the same mistake twice is repeated_error with its tip by the email field", async () => {
-  const { context, page, rec } = await fresh();
-  await invalidEmail(page, "jane.example.com");
-  assert.equal(await page.getAttribute("#email", "aria-invalid"), "true", "the app marked the field");
-  assert.ok(!kinds(rec).includes("repeated_error"), `one attempt fired [${kinds(rec)}]`);
+// Known SDK issue (see the report): one failed submit reaches the engine as up to three errors
+// (the `invalid` event keyed by field, the role=alert text keyed by message, the blocked advance
+// keyed by code), so the first typo is already "3 errors within 20 min" = major struggle, whose
+// tip outranks the email tip. Set UNSTUCK_E2E_STRICT=1 to run these as ordinary tests.
+const OVERCOUNT = process.env.UNSTUCK_E2E_STRICT ? undefined
+  : "SDK: one failed submit counts as 2-3 errors (invalid event + role=alert text + blocked advance), so the first typo is already major struggle";
 
-  await invalidEmail(page, "jane@@example.com");
-  const [signal] = await waitForSignal(rec, "repeated_error");
-  assert.equal(signal.step, "account");
-  const card = await waitForTip(page, "Check the email address");
-  await assertNextTo(page, card, "#email");
-  // The tip never takes focus away from what the user is typing.
-  assert.equal(await page.evaluate(() => document.activeElement?.id), "email");
+test("one invalid email is not struggle; the same mistake twice is repeated_error with its tip by the email field", { todo: OVERCOUNT }, async () => {
+  const { context, page, rec } = await fresh();
+  try {
+    await invalidEmail(page, "jane.example.com");
+    assert.equal(await page.getAttribute("#email", "aria-invalid"), "true", "the app marked the field");
+    assert.deepEqual(kinds(rec), [], "one typo is not struggle");
+
+    await invalidEmail(page, "jane@@example.com");
+    const [signal, ...more] = await waitForSignal(rec, "repeated_error");
+    assert.equal(signal.step, "account");
+    assert.equal(more.length, 0, "one repeated mistake, one signal");
+    assert.ok(!kinds(rec).includes("major_struggle"), `two typos are not major struggle: [${kinds(rec)}]`);
+    const card = await waitForTip(page, "Check the email address");
+    await assertNextTo(page, card, "#email");
+    // The tip never takes focus away from what the user is typing.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "email");
+  } finally {
+    await context.close();
+  }
+});
+
+test("an error message sent to the server never holds what the user typed", { todo: process.env.UNSTUCK_E2E_STRICT ? undefined : "SDK: the `invalid` event's validationMessage is sent as is, and Chromium's quotes the typed value ('jane.example.com' is missing an '@')" }, async () => {
+  const { context, page } = await fresh();
+  const session = sessionId(await page.evaluate(() => localStorage.getItem("unstuck:demo:session")));
+  await invalidEmail(page, "jane.example.com");
+  await invalidEmail(page, "jane.example.org");
+  await settle(page, 6_000);
+  const errors = await waitForStored(server, (e) => e.type === "error" && JSON.stringify(e).includes(session), { min: 2 });
+  const leaked = errors.filter((e) => /jane\.example/.test(JSON.stringify(e)));
+  assert.deepEqual(leaked, [], "the browser's validationMessage quotes the typed value; it must not be sent");
   await context.close();
 });
 
 test("Esc dismisses a tip, and the server is told why", async () => {
   const { context, page, rec } = await fresh();
-  await invalidEmail(page, "nope");
-  await invalidEmail(page, "still nope");
-  await waitForSignal(rec, "repeated_error");
-  const card = await waitForTip(page, "Check the email address");
+  await createAccount(page);
+  await page.clock.fastForward(5 * MINUTE + 1_000);
+  await settle(page, 500);
+  await waitForSignal(rec, "stall");
+  const card = await waitForTip(page, "Only the name is required");
   await page.keyboard.press("Escape");
   await card.waitFor({ state: "hidden", timeout: 2_000 });
   assert.equal(await tipCard(page).count(), 0, "no tip left in the page");
   await settle(page, 6_000); // the outbox flushes every 5 s
-  const stored = await waitForStored(server, (e) => e.type === "tip_dismissed" && e.tip === "email-format");
+  const stored = await waitForStored(server, (e) => e.type === "tip_dismissed" && e.tip === "company-stall");
   assert.equal(stored[0]?.reason, "escape", JSON.stringify(stored));
   await context.close();
 });
 
 test("a `once` tip does not come back after a reload, while other tips still do", async () => {
   const { context, page, rec } = await fresh();
-  await invalidEmail(page, "jane.example.com");
-  await invalidEmail(page, "jane.example.org");
-  await waitForSignal(rec, "repeated_error");
-  await waitForTip(page, "Check the email address");
+  await createAccount(page);
+  await page.clock.fastForward(5 * MINUTE + 1_000);
+  await settle(page, 500);
+  await waitForSignal(rec, "stall");
+  await waitForTip(page, "Only the name is required"); // `company-stall` is `once`
 
   await page.reload();
   await waitForSdk(page);
-  assert.equal(await tipCard(page).filter({ hasText: "Check the email address" }).count(), 0);
-  // A new repeated mistake on the same step: the generic tip may show, the `once` one must not.
-  const seen = (await waitForSignal(rec, "repeated_error")).length;
-  for (let i = 0; i < 2; i++) {
-    await page.fill("#email", "jane@example.com");
-    await page.fill("#password", "short");
-    await page.check("#terms");
-    await submit(page, "account");
-    await settle(page);
+  await page.locator("#step-company").waitFor({ state: "visible" });
+  assert.equal(await tipCard(page).count(), 0, "nothing shows on reload");
+  // Stuck again on the same step: the stall fires again, the `once` tip must not come back,
+  // and the generic stall tip (until_dismissed) shows in its place. (The engine counts a reload
+  // as a return, so returned_no_resume may show its tip at 2 min: close whatever is open then.)
+  await page.clock.fastForward(2.5 * MINUTE);
+  await settle(page, 500);
+  if (await tipCard(page).count()) {
+    await page.keyboard.press("Escape");
+    await tipCard(page).waitFor({ state: "detached" });
   }
-  await waitForSignal(rec, "repeated_error", { count: seen + 1 });
-  await waitForTip(page, "fields outlined in red");
-  assert.equal(await tipCard(page).filter({ hasText: "Check the email address" }).count(), 0, "the once tip came back");
+  await page.clock.fastForward(2.5 * MINUTE + 1_000);
+  await settle(page, 500);
+  await waitForSignal(rec, "stall", { count: 2 });
+  await waitForTip(page, "Taking a moment?");
+  assert.equal(await tipCard(page).filter({ hasText: "Only the name is required" }).count(), 0, "the once tip came back");
   await context.close();
 });
 
-test("a bad CSV is import_failure with a tip by the upload; twice is major struggle offering help", async () => {
+test("a bad CSV is import_failure with a tip by the upload that links the sample file", async () => {
   const { context, page, rec } = await fresh();
   await createAccount(page);
   await fillCompany(page);
@@ -112,22 +141,38 @@ test("a bad CSV is import_failure with a tip by the upload; twice is major strug
   assert.equal(await card.locator("a").getAttribute("href"), "/samples/contacts-good.csv");
   await card.getByRole("button", { name: "Dismiss tip" }).click();
   await card.waitFor({ state: "hidden" });
-
-  await uploadCsv(page, "contacts-bad.csv");
-  await importResult(page);
-  await waitForSignal(rec, "import_failure", { count: 2 });
-  const [major] = await waitForSignal(rec, "major_struggle");
-  assert.equal(major.severity, "major");
-  const offer = await waitForTip(page, "Want a hand?");
-  await assertNextTo(page, offer, "#help-button");
-  // "Get help" is the seed's "Need help?" offer: the host hears it through on("action").
-  await offer.getByRole("button", { name: "Get help" }).click();
-  await page.clock.runFor(100);
-  assert.ok(rec.actions.length >= 1, "the host's action callback ran");
-  await settle(page, 6_000);
-  const stored = await waitForStored(server, (e) => e.type === "signal" && e.kind === "major_struggle");
-  assert.ok(stored.length >= 1, "the server got major_struggle");
   await context.close();
+});
+
+test("the same bad CSV twice is major struggle, and its tip offers a person through the host", { todo: OVERCOUNT && "SDK/engine: one bad upload already counts as a repeated import failure (alert text and .form-error marker are two errors), so major_struggle fires while the import tip is visible and its higher-priority tip is dropped, never shown later" }, async () => {
+  const { context, page, rec } = await fresh();
+  try {
+    await createAccount(page);
+    await fillCompany(page);
+    await uploadCsv(page, "contacts-bad.csv");
+    await importResult(page);
+    const card = await waitForTip(page, "Your CSV needs three columns");
+    assert.deepEqual(kinds(rec), ["import_failure"], "one bad upload is one import failure");
+    await card.getByRole("button", { name: "Dismiss tip" }).click();
+    await card.waitFor({ state: "hidden" });
+
+    await uploadCsv(page, "contacts-bad.csv");
+    await importResult(page);
+    await waitForSignal(rec, "import_failure", { count: 2 });
+    const [major] = await waitForSignal(rec, "major_struggle");
+    assert.equal(major.severity, "major");
+    const offer = await waitForTip(page, "Want a hand?");
+    await assertNextTo(page, offer, "#help-button");
+    // "Get help" is the seed's "Need help?" offer: the host hears it through on("action").
+    await offer.getByRole("button", { name: "Get help" }).click();
+    await page.clock.runFor(100);
+    assert.ok(rec.actions.length >= 1, "the host's action callback ran");
+    await settle(page, 6_000);
+    const stored = await waitForStored(server, (e) => e.type === "signal" && e.kind === "major_struggle");
+    assert.ok(stored.length >= 1, "the server got major_struggle");
+  } finally {
+    await context.close();
+  }
 });
 
 test("a rejected API key is integration_failure with a tip by the key field", async () => {
@@ -193,12 +238,20 @@ test("opening help, closing it and staying stuck is help_unresolved, offering a 
   await page.clock.runFor(20_000);
   await page.click("#help-close");
   await page.locator("#help-panel").waitFor({ state: "hidden" });
+  // Back in the form (focus returns to the app: help is closed), and still stuck.
+  await page.click("#company-name");
+  await settle(page, 500);
+  assert.ok(!kinds(rec).includes("help_unresolved"), "not right after closing help");
   await page.clock.fastForward(3 * MINUTE + 1_000);
   await settle(page, 500);
   await waitForSignal(rec, "help_unresolved");
   const card = await waitForTip(page, "Didn't find your answer?");
   await assertNextTo(page, card, "#help-button");
-  assert.equal(await card.getByRole("button", { name: "Get help" }).count(), 1);
+  // "Get help" is the seed's "Need help?" offer: the host hears it through on("action").
+  await card.getByRole("button", { name: "Get help" }).click();
+  await page.clock.runFor(100);
+  assert.ok(rec.actions.length >= 1, "the host's action callback ran");
+  assert.equal(await tipCard(page).count(), 0, "acting on a tip closes it");
   await context.close();
 });
 
