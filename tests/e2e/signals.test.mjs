@@ -43,12 +43,17 @@ async function invalidEmail(page, email) {
   await settle(page);
 }
 
-// Known SDK issue (see the report): one failed submit reaches the engine as up to three errors
-// (the `invalid` event keyed by field, the role=alert text keyed by message, the blocked advance
-// keyed by code), so the first typo is already "3 errors within 20 min" = major struggle, whose
-// tip outranks the email tip. Set UNSTUCK_E2E_STRICT=1 to run these as ordinary tests.
-const OVERCOUNT = process.env.UNSTUCK_E2E_STRICT ? undefined
-  : "SDK: one failed submit counts as 2-3 errors (invalid event + role=alert text + blocked advance), so the first typo is already major struggle";
+// Known issues, reported: (1) a failed submit whose form shows its own error reaches the engine as
+// two errors, the `invalid` event and then the blocked advance (a second code for the same
+// click), so two typos are "3 errors within 20 min" = major struggle and repeated_error fires
+// twice; (2) when one input fires several signals, the engine shows the tip of the first signal,
+// not the highest-priority one, and drops the others (max_visible 1), so the major-struggle offer
+// never appears. Set UNSTUCK_E2E_STRICT=1 to run these as ordinary tests.
+const STRICT = !!process.env.UNSTUCK_E2E_STRICT;
+const OVERCOUNT = STRICT ? undefined
+  : "SDK: a submit the form itself rejects counts twice (invalid event + blocked advance), so two typos are major struggle and fire repeated_error twice";
+const TIP_PRIORITY = STRICT ? undefined
+  : "engine: one input fires repeated_error, import_failure and major_struggle together; the first signal's tip (form-errors, priority 10) shows and the major-struggle tip (priority 100) is dropped";
 
 test("one invalid email is not struggle; the same mistake twice is repeated_error with its tip by the email field", { todo: OVERCOUNT }, async () => {
   const { context, page, rec } = await fresh();
@@ -71,7 +76,7 @@ test("one invalid email is not struggle; the same mistake twice is repeated_erro
   }
 });
 
-test("an error message sent to the server never holds what the user typed", { todo: process.env.UNSTUCK_E2E_STRICT ? undefined : "SDK: the `invalid` event's validationMessage is sent as is, and Chromium's quotes the typed value ('jane.example.com' is missing an '@')" }, async () => {
+test("an error message sent to the server never holds what the user typed", async () => {
   const { context, page } = await fresh();
   const session = sessionId(await page.evaluate(() => localStorage.getItem("unstuck:demo:session")));
   await invalidEmail(page, "jane.example.com");
@@ -144,7 +149,7 @@ test("a bad CSV is import_failure with a tip by the upload that links the sample
   await context.close();
 });
 
-test("the same bad CSV twice is major struggle, and its tip offers a person through the host", { todo: OVERCOUNT && "SDK/engine: one bad upload already counts as a repeated import failure (alert text and .form-error marker are two errors), so major_struggle fires while the import tip is visible and its higher-priority tip is dropped, never shown later" }, async () => {
+test("the same bad CSV twice is major struggle, and its tip offers a person through the host", { todo: TIP_PRIORITY }, async () => {
   const { context, page, rec } = await fresh();
   try {
     await createAccount(page);
@@ -230,8 +235,8 @@ test("forward navigation alone is never a back_loop", async () => {
   await context.close();
 });
 
-test("opening help, closing it and staying stuck is help_unresolved, offering a person", async () => {
-  const { context, page, rec } = await fresh();
+/** Help opened from the header, closed, focus back in the form, then three idle minutes. */
+async function helpThenStuck(page, rec) {
   await createAccount(page);
   await page.click("#help-button");
   await page.locator("#help-panel").waitFor({ state: "visible" });
@@ -245,14 +250,35 @@ test("opening help, closing it and staying stuck is help_unresolved, offering a 
   await page.clock.fastForward(3 * MINUTE + 1_000);
   await settle(page, 500);
   await waitForSignal(rec, "help_unresolved");
-  const card = await waitForTip(page, "Didn't find your answer?");
+  return waitForTip(page, "Didn't find your answer?");
+}
+
+test("opening help, closing it and staying stuck is help_unresolved, offering a person", async () => {
+  const { context, page, rec } = await fresh();
+  const card = await helpThenStuck(page, rec);
   await assertNextTo(page, card, "#help-button");
-  // "Get help" is the seed's "Need help?" offer: the host hears it through on("action").
+  // "Get help" is the seed's "Need help?" offer: the host hears it through on("action"), and
+  // the server hears that the user asked for a person.
+  const session = sessionId(await page.evaluate(() => localStorage.getItem("unstuck:demo:session")));
   await card.getByRole("button", { name: "Get help" }).click();
   await page.clock.runFor(100);
-  assert.ok(rec.actions.length >= 1, "the host's action callback ran");
-  assert.equal(await tipCard(page).count(), 0, "acting on a tip closes it");
+  assert.equal(rec.actions.length, 1, "the host's action callback ran once");
+  assert.equal(rec.actions[0].action, "get_help");
+  await settle(page, 6_000);
+  const acted = await waitForStored(server, (e) => e.type === "tip_acted" && JSON.stringify(e).includes(session));
+  assert.equal(acted[0]?.action, "get_help");
   await context.close();
+});
+
+test("acting on a tip's \"Get help\" closes that tip", { todo: STRICT ? undefined : "SDK: the card stays open after Get help (no TipDismissed with reason action; the issue lists `action` as a dismissal reason)" }, async () => {
+  const { context, page, rec } = await fresh();
+  try {
+    const card = await helpThenStuck(page, rec);
+    await card.getByRole("button", { name: "Get help" }).click();
+    await card.waitFor({ state: "detached", timeout: 2_000 });
+  } finally {
+    await context.close();
+  }
 });
 
 test("thirty minutes on one step is a step_timeout", async () => {
