@@ -252,6 +252,35 @@ async fn invalid_events_and_blocked_advances_become_errors() {
 }
 
 #[wasm_bindgen_test]
+async fn a_submit_the_form_rejects_is_one_error_not_also_a_blocked_advance() {
+    let page = html(
+        r#"<section data-unstuck-step="profile"><form onsubmit="return false">
+             <input name="email" type="email" required>
+             <button data-unstuck-next>Next</button>
+           </form></section>"#,
+    );
+    let config = Config {
+        steps: vec![step("account"), step("profile"), step("team")],
+        ..Config::default()
+    };
+    let seen = start(config);
+    let next: HtmlElement = page
+        .query_selector("[data-unstuck-next]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    for _ in 0..2 {
+        // The browser's own validation rejects the submit: an `invalid` event per attempt.
+        next.click();
+        sleep(1_150).await;
+    }
+    let codes: Vec<_> = errors(&seen).into_iter().filter_map(|e| e.code).collect();
+    assert_eq!(codes, ["valueMissing", "valueMissing"], "{codes:?}");
+    super::shutdown();
+    page.remove();
+}
+
+#[wasm_bindgen_test]
 async fn required_fields_progress_and_next_step_completes() {
     let page = html(
         r#"<section id="p1" data-unstuck-step="profile"><input name="company" required></section>

@@ -300,7 +300,10 @@ impl Watch {
         if self.blocked.as_ref().is_some_and(|b| b.0 <= now) {
             self.detect_step(out);
             if let Some((_, Some(step))) = self.blocked.take() {
-                if self.current.as_deref() == Some(&step) {
+                // The same failure when the page already reported an error for this action
+                // (an `invalid` event, `aria-invalid`, an alert): counting it again would make
+                // one rejected submit two errors.
+                if self.current.as_deref() == Some(&step) && self.recent.is_empty() {
                     let fields = self.invalid_fields(&step);
                     let code = blocked_code(&step, fields);
                     self.error(ErrorKind::Validation, Some(code), None, None, out);

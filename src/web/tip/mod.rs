@@ -28,7 +28,7 @@ use crate::core::config::Tip;
 use crate::core::input::{DismissReason, TipAction};
 use crate::core::output::ShowTip;
 
-use super::dom::{closest, target, Listener};
+use super::dom::{closest, guarded, target, Listener};
 use place::{place, Rect};
 use url::safe_href;
 
@@ -205,9 +205,9 @@ impl TipView {
                 i.frame();
             }
         });
-        let _ = inner
-            .frame
-            .set(frame.as_ref().unchecked_ref::<Function>().clone());
+        // Through the same try/catch trampoline as every other callback: a frame that runs
+        // after the view is gone (a page clock may run it late) must not throw into the page.
+        let _ = inner.frame.set(guarded(frame.as_ref()));
         let on = |kind: On| {
             let w = Rc::downgrade(&inner);
             move |e: Event| {
