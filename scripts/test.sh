@@ -40,10 +40,4 @@ stage "e2e: the demo app and the SDK in headless Chromium against the real serve
 # The dev build the native tests already made: an optimised one costs ~25 min on 2 cores here.
 cargo build -p unstuck-server --bin unstuck
 mkdir -p artifacts
-# overlay.test.mjs and tip-a11y.test.mjs are left out until the SDK stops throwing "closure
-# invoked recursively or after being dropped" under the page clock (add them back then; the
-# whole directory is `node --test --test-concurrency=1 tests/e2e/`).
-UNSTUCK_BIN=target/debug/unstuck node --test --test-concurrency=1 \
-  tests/e2e/config.test.mjs tests/e2e/journey.test.mjs tests/e2e/robustness.test.mjs \
-  tests/e2e/screenshots.test.mjs tests/e2e/signals.test.mjs tests/e2e/playground.test.mjs \
-  tests/e2e/delivery.test.mjs
+UNSTUCK_BIN=target/debug/unstuck node --test --test-concurrency=1 tests/e2e/

@@ -15,7 +15,7 @@ use super::tip::{TipEvent, TipView};
 use super::transport::{uuid_v7, Privacy, Transport};
 use super::watch::{self, DomEvent, HistoryHook, Watch};
 use crate::core::config::Config;
-use crate::core::input::Input;
+use crate::core::input::{DismissReason, Input, TipAction};
 use crate::core::output::{EventBody, Output};
 use crate::core::{Engine, Init};
 
@@ -333,7 +333,15 @@ impl Shell {
             TipEvent::Acted(action) => {
                 set(&ev, "action", &to_js(&action));
                 self.emits.push(("action", ev.into()));
-                self.input(Input::TipActed { tip, action });
+                self.input(Input::TipActed {
+                    tip: tip.clone(),
+                    action,
+                });
+                // A guide opened or a person asked for: the tip did its job and closes with
+                // reason `action`. "Show me" keeps it open beside the highlighted anchor.
+                if action != TipAction::ShowMe {
+                    self.tip_event(tip, TipEvent::Dismissed(DismissReason::Action));
+                }
             }
         }
     }

@@ -43,19 +43,7 @@ async function invalidEmail(page, email) {
   await settle(page);
 }
 
-// Known issues, reported: (1) a failed submit whose form shows its own error reaches the engine as
-// two errors, the `invalid` event and then the blocked advance (a second code for the same
-// click), so two typos are "3 errors within 20 min" = major struggle and repeated_error fires
-// twice; (2) when one input fires several signals, the engine shows the tip of the first signal,
-// not the highest-priority one, and drops the others (max_visible 1), so the major-struggle offer
-// never appears. Set UNSTUCK_E2E_STRICT=1 to run these as ordinary tests.
-const STRICT = !!process.env.UNSTUCK_E2E_STRICT;
-const OVERCOUNT = STRICT ? undefined
-  : "SDK: a submit the form itself rejects counts twice (invalid event + blocked advance), so two typos are major struggle and fire repeated_error twice";
-const TIP_PRIORITY = STRICT ? undefined
-  : "engine: one input fires repeated_error, import_failure and major_struggle together; the first signal's tip (form-errors, priority 10) shows and the major-struggle tip (priority 100) is dropped";
-
-test("one invalid email is not struggle; the same mistake twice is repeated_error with its tip by the email field", { todo: OVERCOUNT }, async () => {
+test("one invalid email is not struggle; the same mistake twice is repeated_error with its tip by the email field", async () => {
   const { context, page, rec } = await fresh();
   try {
     await invalidEmail(page, "jane.example.com");
@@ -149,7 +137,7 @@ test("a bad CSV is import_failure with a tip by the upload that links the sample
   await context.close();
 });
 
-test("the same bad CSV twice is major struggle, and its tip offers a person through the host", { todo: TIP_PRIORITY }, async () => {
+test("the same bad CSV twice is major struggle, and its tip offers a person through the host", async () => {
   const { context, page, rec } = await fresh();
   try {
     await createAccount(page);
@@ -270,7 +258,7 @@ test("opening help, closing it and staying stuck is help_unresolved, offering a 
   await context.close();
 });
 
-test("acting on a tip's \"Get help\" closes that tip", { todo: STRICT ? undefined : "SDK: the card stays open after Get help (no TipDismissed with reason action; the issue lists `action` as a dismissal reason)" }, async () => {
+test("acting on a tip's \"Get help\" closes that tip", async () => {
   const { context, page, rec } = await fresh();
   try {
     const card = await helpThenStuck(page, rec);
@@ -295,7 +283,7 @@ test("thirty minutes on one step is a step_timeout", async () => {
   await context.close();
 });
 
-test("three quick clicks on a dead spot is a rage_click; on Next it is not", { todo: STRICT ? undefined : "SDK (since 580087d): intermittently throws 'closure invoked recursively or after being dropped' from a timer/animation-frame callback into the page under the page clock" }, async () => {
+test("three quick clicks on a dead spot is a rage_click; on Next it is not", async () => {
   const { context, page, rec } = await fresh();
   const box = await page.locator("#h-account").boundingBox();
   for (let i = 0; i < 4; i++) {
