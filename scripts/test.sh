@@ -41,3 +41,9 @@ stage "e2e: the demo app and the SDK in headless Chromium against the real serve
 cargo build -p unstuck-server --bin unstuck
 mkdir -p artifacts
 UNSTUCK_BIN=target/debug/unstuck node --test --test-concurrency=1 tests/e2e/
+
+stage "e2e: delivery under faults again, on PostgreSQL"
+source scripts/pg.sh
+pg_start -c fsync=off -c full_page_writes=off
+UNSTUCK_BIN=target/debug/unstuck node --test --test-concurrency=1 tests/e2e/delivery.test.mjs
+pg_stop

@@ -1,12 +1,12 @@
 // Delivery under faults (issue 4 §3): a page produces a known number N of events while the
 // network, the tab, storage or the server misbehave; the database must end with exactly those
 // N events, each once. Real Chromium, the real `unstuck serve` on loopback with a temp SQLite
-// file, and a small fault-injecting proxy in front of it (the page only ever talks to the
+// file (or, with UNSTUCK_TEST_PG set, a fresh PostgreSQL database per case), and a small fault-injecting proxy in front of it (the page only ever talks to the
 // proxy, so the server can be killed and restarted on another port mid-session).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { spawn, execFile } from "node:child_process";
+import { spawn, execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,11 +17,24 @@ const run = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PAGE = "/delivery.html";
 
-/** `unstuck serve` on 127.0.0.1:0 with one database file that survives kill and restart. */
+// `scripts/test.sh` runs this file a second time with a throwaway PostgreSQL cluster.
+const PG = process.env.UNSTUCK_TEST_PG;
+let pgDatabases = 0;
+
+/** A fresh database on the cluster at `PG`, for one case. */
+function freshPg() {
+  const name = `unstuck_e2e_${process.pid}_${++pgDatabases}`;
+  execFileSync("psql", [PG, "-qc", `CREATE DATABASE ${name}`]);
+  const url = new URL(PG);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** `unstuck serve` on 127.0.0.1:0 with one database that survives kill and restart. */
 class Server {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), "unstuck-delivery-"));
-    this.database = `sqlite://${join(this.dir, "e2e.db")}`;
+    this.database = PG ? freshPg() : `sqlite://${join(this.dir, "e2e.db")}`;
     this.child = null;
     this.url = null;
   }
