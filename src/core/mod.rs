@@ -3,6 +3,7 @@
 pub mod config;
 pub mod engine;
 pub mod input;
+pub mod json;
 pub mod map;
 pub mod mask;
 pub mod outbox;

@@ -32,6 +32,32 @@ pub fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// `value` as JSON text (the core's writer; floats through JavaScript's number formatting).
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Option<String> {
+    crate::core::json::to_string(value, js_float)
+}
+
+/// `value` as the plain JS object `JSON.parse` makes of its JSON (what callbacks receive).
+pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
+    json(value)
+        .and_then(|t| js_sys::JSON::parse(&t).ok())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// A finite float as serde_json writes it: JavaScript's shortest digits, re-laid out.
+pub fn js_float(x: f64, out: &mut String) {
+    // JavaScript writes -0 as `0`; serde_json keeps the sign.
+    if x.is_sign_negative() {
+        out.push('-');
+    }
+    if let Some(s) = js_sys::JSON::stringify(&JsValue::from_f64(x.abs()))
+        .ok()
+        .and_then(|s| s.as_string())
+    {
+        crate::core::json::float_layout(&s, out);
+    }
+}
+
 /// `obj[key]`, or `undefined`.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)

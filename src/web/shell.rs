@@ -4,11 +4,10 @@
 use std::rc::Rc;
 
 use js_sys::{Function, Object};
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::Event;
 
-use super::dom::{self, get, set, Listener, Observer, Timer};
+use super::dom::{self, get, set, to_js, Listener, Observer, Timer};
 use super::overlay::{DebugOverlay, OverlayState};
 use super::storage::Store;
 use super::tip::{TipEvent, TipView};
@@ -55,11 +54,6 @@ pub struct Shell {
     listeners: Vec<Listener>,
     observer: Option<Observer>,
     history: Option<HistoryHook>,
-}
-
-fn to_js<T: Serialize>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
 }
 
 impl Shell {

@@ -2,7 +2,6 @@
 //! blocked (private modes, sandboxed frames): every failure is ignored, never thrown.
 
 use js_sys::JSON;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
@@ -49,15 +48,9 @@ impl Store {
         }
     }
 
-    /// Stores the engine's state as JSON (the browser's `JSON.stringify`).
+    /// Stores the engine's state as JSON (serde_json's text, from the core's writer).
     pub fn save_state(&self, state: &State) {
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        let text = state
-            .serialize(&ser)
-            .ok()
-            .and_then(|v| JSON::stringify(&v).ok())
-            .and_then(|s| s.as_string());
-        if let Some(text) = text {
+        if let Some(text) = dom::json(state) {
             self.set("state", &text);
         }
     }

@@ -484,3 +484,38 @@ fn config_errors_read_from_js_match_the_native_reader() {
     assert_eq!(config.steps[1].url.as_deref(), Some("/b*"));
     assert_eq!(config.tip_limits.max_visible, 1);
 }
+
+/// Floats through JavaScript's formatting come out as serde_json writes them (expected texts
+/// from serde_json 1.0.154), and outputs reach JS as the objects `JSON.parse` makes.
+#[wasm_bindgen_test]
+fn floats_and_values_are_written_as_serde_json_writes_them() {
+    let cases: [(f64, &str); 10] = [
+        (0.0, "0.0"),
+        (-0.0, "-0.0"),
+        (1.0, "1.0"),
+        (1.0 / 3.0, "0.3333333333333333"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (1.5e-5, "0.000015"),
+        (2.5e-6, "2.5e-6"),
+        (1e16, "1e+16"),
+        (1e21, "1e+21"),
+        (123456.0, "123456.0"),
+    ];
+    for (x, want) in cases {
+        let mut s = String::new();
+        super::dom::js_float(x, &mut s);
+        assert_eq!(s, want);
+    }
+    let v = super::dom::to_js(&crate::core::output::ShowTip {
+        tip: "t\"1".into(),
+        step: None,
+        anchor: Some("#a".into()),
+        signal: crate::core::signal::SignalKind::RageClick,
+    });
+    assert_eq!(super::dom::get_str(&v, "tip").as_deref(), Some("t\"1"));
+    assert!(super::dom::get(&v, "step").is_null());
+    assert_eq!(
+        super::dom::get_str(&v, "signal").as_deref(),
+        Some("rage_click")
+    );
+}

@@ -142,12 +142,7 @@ impl Transport {
         if self.privacy != Privacy::Allowed {
             return;
         }
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        let Some(json) = serde::Serialize::serialize(event, &ser)
-            .ok()
-            .and_then(|v| js_sys::JSON::stringify(&v).ok())
-            .and_then(|s| s.as_string())
-        else {
+        let Some(json) = super::dom::json(event) else {
             return;
         };
         let priority = match &event.body {
