@@ -18,6 +18,7 @@
 
 use std::collections::VecDeque;
 
+use super::json::{push_str, push_u64};
 use super::Millis;
 
 /// Tunables. The defaults are the ones in issue 4.
@@ -223,9 +224,9 @@ impl Outbox {
         user: Option<&str>,
     ) -> Outbox {
         let mut s = String::from("\"site\":");
-        push_json_str(&mut s, site);
+        push_str(&mut s, site);
         let mut k = String::from("\"sdk\":");
-        push_json_str(&mut k, sdk);
+        push_str(&mut k, sdk);
         let mut o = Outbox {
             cfg,
             site: s,
@@ -254,7 +255,7 @@ impl Outbox {
     /// restarts `seq` at 1; events already pending keep their attribution.
     pub fn set_session(&mut self, session: &str, user: Option<&str>) {
         let mut esc = String::new();
-        push_json_str(&mut esc, session);
+        push_str(&mut esc, session);
         if esc != self.session {
             self.session = esc;
             self.next_seq = 1;
@@ -263,7 +264,7 @@ impl Outbox {
         h.push_str(&self.session);
         h.push_str(",\"user\":");
         match user {
-            Some(u) => push_json_str(&mut h, u),
+            Some(u) => push_str(&mut h, u),
             None => h.push_str("null"),
         }
         if let Some(i) = self.heads.iter().position(|x| *x == h) {
@@ -812,45 +813,6 @@ fn parse_u64(s: &str) -> Option<u64> {
             .then_some(())
             .and_then(|_| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
     })
-}
-
-/// Appends `n` in decimal (no `format!`: it pulls in the formatting machinery on wasm).
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
-}
-
-/// Appends `s` as a JSON string literal, quotes included.
-pub fn push_json_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                out.push(char::from(HEX[(c as usize) >> 4]));
-                out.push(char::from(HEX[(c as usize) & 15]));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// Turns a `Retry-After` header into a delay: delta-seconds, or an HTTP date (IMF-fixdate,

@@ -9,6 +9,7 @@
 use super::{
     Config, Frequency, Link, RoutingConfig, Selectors, SignalConfig, Step, Tip, TipLimits, Trigger,
 };
+use crate::core::json::push_u64;
 use crate::core::routing::RoutingThresholds;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -166,7 +167,7 @@ impl Reader {
     fn push_index(&mut self, i: usize) -> usize {
         let len = self.path.len();
         self.path.push('[');
-        push_usize(&mut self.path, i);
+        push_u64(&mut self.path, i as u64);
         self.path.push(']');
         len
     }
@@ -232,7 +233,7 @@ impl Reader {
     fn check_unique(&mut self, id: &str, first: Option<usize>, list: &str) {
         if let Some(first) = first {
             let mut p = format!("duplicate id \"{id}\" (first at {list}[");
-            push_usize(&mut p, first);
+            push_u64(&mut p, first as u64);
             p.push_str("])");
             self.error_at("id", &p);
         }
@@ -793,21 +794,4 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Empty or only ASCII whitespace (cheaper in the wasm than `trim`, which is Unicode-aware).
 fn blank(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_whitespace())
-}
-
-/// Appends a decimal number without `format!` machinery.
-fn push_usize(s: &mut String, mut n: usize) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &b in buf.iter().skip(i) {
-        s.push(b as char);
-    }
 }
