@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by scripts/test.sh and scripts/loadtest.sh: a throwaway PostgreSQL cluster.
 #   pg_start [extra postgres options]  -> exports UNSTUCK_TEST_PG=postgres://...; registers pg_stop on EXIT
-#   pg_stop                            -> stops the cluster and deletes its directory
+#   pg_stop                            -> stops the cluster, deletes its directory, unsets UNSTUCK_TEST_PG
 # Runs the server binaries as the `postgres` user when we are root (initdb refuses root).
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
@@ -33,4 +33,6 @@ pg_stop() {
     rm -rf "$PG_DIR"
   fi
   PG_DIR=""
+  # Later stages must not aim at a cluster that is gone.
+  unset UNSTUCK_TEST_PG
 }
