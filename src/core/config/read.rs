@@ -740,6 +740,12 @@ pub fn href_problem(href: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether a tip link may be rendered: non-empty and no [`href_problem`]. The tip renderer
+/// re-checks every link with this, so config validation and rendering share one rule.
+pub fn safe_href(href: &str) -> bool {
+    !href.is_empty() && href_problem(href).is_none()
+}
+
 /// `unknown step "billing"`, with a suggestion for a near miss.
 fn unknown(what: &str, name: &str, known: &mut dyn Iterator<Item = &str>) -> String {
     let mut p = format!("unknown {what} \"{name}\"");

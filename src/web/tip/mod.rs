@@ -8,7 +8,6 @@
 //! rendered only for http(s) or relative URLs.
 
 mod place;
-mod url;
 
 #[cfg(test)]
 mod tests;
@@ -24,13 +23,13 @@ use web_sys::{
     ScrollLogicalPosition, ShadowRoot, ShadowRootInit, ShadowRootMode, Window,
 };
 
+use crate::core::config::read::safe_href;
 use crate::core::config::Tip;
 use crate::core::input::{DismissReason, TipAction};
 use crate::core::output::ShowTip;
 
 use super::dom::{closest, guarded, target, Listener};
 use place::{place, Rect};
-use url::safe_href;
 
 /// What the user did with a tip.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,6 +123,8 @@ impl TipView {
             .and_then(find)
             .map(|a| rect(&a))
             .is_some_and(|r| r.w > 0.0 && r.h > 0.0);
+        // Checked again here with the config's own rule: config strings are hostile, and the
+        // renderer is the last line.
         let link = tip.link.as_ref().filter(|l| safe_href(&l.href));
         let href = link.map_or("", |l| l.href.as_str());
         let link_attrs = [

@@ -9,8 +9,8 @@ use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
 use super::place::{place, Rect, MARGIN};
-use super::url::safe_href;
 use super::{TipEvent, TipView};
+use crate::core::config::read::safe_href;
 use crate::core::config::{Frequency, Link, Tip, Trigger};
 use crate::core::input::{DismissReason, TipAction};
 use crate::core::output::ShowTip;
