@@ -4,12 +4,15 @@
 //! one sending tab at a time (Web Locks, else a lease key), and the privacy switches. Every
 //! rule (batching, retries, bounds, merging tabs' queues) lives in the outbox.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use js_sys::{Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
-use super::dom::{self, get, guarded, set, Listener};
+use super::dom::{self, get, set, Listener};
 use crate::core::outbox::{self, lease, Outbox, OutboxConfig, Outcome, Priority};
 use crate::core::output::{Event, EventBody};
 use crate::core::signal::{Severity, SignalKind};
@@ -18,7 +21,40 @@ use crate::core::signal::{Severity, SignalKind};
 extern "C" {
     #[wasm_bindgen(js_name = fetch)]
     fn fetch_with(url: &str, init: &Object) -> Promise;
+    /// A `Promise` (its own type: `new Promise(executor)` with a plain function, not a closure).
+    #[wasm_bindgen(js_name = Promise)]
+    type Held;
+    #[wasm_bindgen(constructor, js_class = Promise)]
+    fn new(executor: &Function) -> Held;
 }
+
+// Every promise and lock callback of a send is the transport's one `Step` closure with the
+// step's kind (and batch) and a value bound in front: one closure type instead of six (wasm
+// and glue bytes). Guarded like `dom::guarded`: if the SDK died (the closure is gone or
+// traps), the callback fails silently, never into the page.
+#[wasm_bindgen(
+    inline_js = "export function step(f, k, d) { return function (a) { try { return f(k, d, a); } catch (e) {} }; }"
+)]
+extern "C" {
+    /// `a => f(k, d, a)`, guarded.
+    fn step(f: &JsValue, k: f64, d: &JsValue) -> Function;
+}
+
+/// `(kind + KINDS * batch, bound value, argument)`; the signature `watch` uses too (one shim).
+type Step = dyn Fn(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>;
+const KINDS: u64 = 8;
+/// A rejected promise, ignored (so it never surfaces as the host's unhandled rejection).
+const IGNORE: u64 = 0;
+/// The keepalive fetch failed: `(batch, body, error)`; posts again without keepalive.
+const RETRY: u64 = 1;
+/// The fetch answered: `(batch, _, response)`.
+const ANSWER: u64 = 2;
+/// The fetch failed twice: `(batch, _, error)`.
+const FAILED: u64 = 3;
+/// The Web Lock's callback: `(_, the steps closure, lock or null)`.
+const LOCKED: u64 = 4;
+/// The executor of the promise that holds the lock: `(_, _, resolve)`.
+const HOLD: u64 = 5;
 
 /// The SDK name and version sent with every batch.
 const SDK: &str = concat!("unstuck/", env!("CARGO_PKG_VERSION"));
@@ -81,10 +117,10 @@ pub struct Transport {
     tab: String,
     /// The text this tab wrote last: when storage still holds it, no other tab wrote since.
     written: Option<String>,
-    // Keeps rejected promises from surfacing as the host's unhandled rejections.
-    ignore: Closure<dyn FnMut(JsValue)>,
-    /// The callbacks of the last send; replaced (and so freed) by the next one.
-    callbacks: Vec<Closure<dyn FnMut(JsValue) -> JsValue>>,
+    /// The batch of the last send: only its callbacks act (an older send's are ignored).
+    latest: Rc<Cell<u64>>,
+    /// The promise and lock callbacks (see [`Step`]); freed with the transport.
+    steps: Closure<Step>,
     online: Option<Listener>,
 }
 
@@ -92,8 +128,14 @@ impl Transport {
     /// A transport posting to `{endpoint}/v1/events`, restoring the stored queue.
     pub fn new(endpoint: &str, site: &str, session: &str, privacy: Privacy) -> Transport {
         let now = dom::now();
+        let url = [endpoint.trim_end_matches('/'), "/v1/events"].concat();
+        let latest = Rc::new(Cell::new(0));
+        let steps = Closure::<Step>::own_aborting({
+            let (url, latest) = (url.clone(), latest.clone());
+            move |k, d, a| Ok(on_step(&url, &latest, k, d, a))
+        });
         let mut t = Transport {
-            url: [endpoint.trim_end_matches('/'), "/v1/events"].concat(),
+            url,
             site: site.into(),
             session: session.into(),
             outbox: Outbox::new(OutboxConfig::default(), site, SDK, session, None),
@@ -102,8 +144,8 @@ impl Transport {
             release: None,
             tab: uuid_v7(now),
             written: None,
-            ignore: Closure::<dyn FnMut(JsValue)>::own_aborting(|_| {}),
-            callbacks: Vec::new(),
+            latest,
+            steps,
             online: None,
         };
         if privacy == Privacy::Allowed {
@@ -266,26 +308,11 @@ impl Transport {
         if let Some(request) = request {
             let options = Object::new();
             set(&options, "ifAvailable", &JsValue::TRUE);
-            let cb = Closure::once_into_js(move |lock: JsValue| -> JsValue {
-                if lock.is_null() {
-                    super::with(|s| s.transport().busy());
-                    return JsValue::UNDEFINED;
-                }
-                // Held until `release` (this promise's resolve) is called.
-                Promise::new(&mut |resolve, _| {
-                    // Never hold the lock forever, whatever happens to this page's SDK.
-                    let _ = dom::window().set_timeout_with_callback_and_timeout_and_arguments_0(
-                        &resolve,
-                        STUCK_MS as i32,
-                    );
-                    super::with(move |s| s.transport().send_locked(resolve));
-                })
-                .into()
-            });
             let name = JsValue::from_str(&self.key("send"));
-            match request.call3(&locks, &name, &options, &guarded(&cb)) {
+            let cb = self.step(LOCKED, self.steps.as_ref());
+            match request.call3(&locks, &name, &options, &cb) {
                 Ok(p) => {
-                    let _ = call(&p, "catch", &[&guarded(self.ignore.as_ref())]);
+                    let _ = call(&p, "catch", &[&self.step(IGNORE, &JsValue::UNDEFINED)]);
                 }
                 Err(_) => self.sending = Sending::Idle,
             }
@@ -325,44 +352,23 @@ impl Transport {
         let Some(batch) = self.outbox.poll_send(now) else {
             return self.settle();
         };
-        let id = batch.id;
+        let code = batch.id * KINDS;
+        self.latest.set(batch.id);
         let body = JsValue::from_str(&batch.body);
         let first = post(&self.url, &body, true);
-        // A keepalive fetch is refused when the page's keepalive budget (64 KB in flight,
-        // beacons included) is spent: try once more without keepalive.
-        let url = self.url.clone();
-        let retry =
-            Closure::once(move |_err: JsValue| -> JsValue { post(&url, &body, false).into() });
-        let on_ok = Closure::once(move |resp: JsValue| -> JsValue {
-            let code = get(&resp, "status").as_f64().unwrap_or(0.0) as u16;
-            let headers = get(&resp, "headers");
-            let retry_after = get(&headers, "get")
-                .dyn_into::<Function>()
-                .ok()
-                .and_then(|f| f.call1(&headers, &JsValue::from_str("Retry-After")).ok())
-                .and_then(|v| v.as_string())
-                .and_then(|v| outbox::parse_retry_after(&v, dom::now()));
-            let outcome = Outcome::Status {
-                code,
-                retry_after_ms: retry_after,
-            };
-            super::with(move |s| s.transport().on_result(id, outcome));
-            JsValue::UNDEFINED
-        });
-        let on_err = Closure::once(move |_err: JsValue| -> JsValue {
-            super::with(move |s| s.transport().on_result(id, Outcome::Network));
-            JsValue::UNDEFINED
-        });
-        // Guarded: if the SDK died meanwhile, its callbacks fail silently, never into the page.
-        let p = call(&first, "catch", &[&guarded(retry.as_ref())]);
-        let p = call(
-            &p,
-            "then",
-            &[&guarded(on_ok.as_ref()), &guarded(on_err.as_ref())],
+        let none = JsValue::UNDEFINED;
+        let p = call(&first, "catch", &[&self.step(code + RETRY, &body)]);
+        let (ok, err) = (
+            self.step(code + ANSWER, &none),
+            self.step(code + FAILED, &none),
         );
-        let _ = call(&p, "catch", &[&guarded(self.ignore.as_ref())]);
-        // The previous send's callbacks have all run (or never will): free them now.
-        self.callbacks = vec![retry, on_ok, on_err];
+        let p = call(&p, "then", &[&ok, &err]);
+        let _ = call(&p, "catch", &[&self.step(IGNORE, &none)]);
+    }
+
+    /// The callback for step `k` with `d` bound.
+    fn step(&self, k: u64, d: &JsValue) -> Function {
+        step(self.steps.as_ref(), k as f64, d)
     }
 
     fn on_result(&mut self, batch: u64, outcome: Outcome) {
@@ -388,6 +394,56 @@ impl Transport {
             }
         }
         self.sending = Sending::Idle;
+    }
+}
+
+/// One step of a send (see [`Step`]), run by the browser.
+fn on_step(url: &str, latest: &Cell<u64>, k: JsValue, d: JsValue, a: JsValue) -> JsValue {
+    let k = k.as_f64().unwrap_or(0.0) as u64;
+    let (kind, batch) = (k % KINDS, k / KINDS);
+    if matches!(kind, RETRY | ANSWER | FAILED) && batch != latest.get() {
+        // A newer send started: this one's answer no longer matters.
+        return JsValue::UNDEFINED;
+    }
+    match kind {
+        // A keepalive fetch is refused when the page's keepalive budget (64 KB in flight,
+        // beacons included) is spent: try once more without keepalive.
+        RETRY => post(url, &d, false).into(),
+        ANSWER => {
+            let code = get(&a, "status").as_f64().unwrap_or(0.0) as u16;
+            let headers = get(&a, "headers");
+            let retry_after = get(&headers, "get")
+                .dyn_into::<Function>()
+                .ok()
+                .and_then(|f| f.call1(&headers, &JsValue::from_str("Retry-After")).ok())
+                .and_then(|v| v.as_string())
+                .and_then(|v| outbox::parse_retry_after(&v, dom::now()));
+            let outcome = Outcome::Status {
+                code,
+                retry_after_ms: retry_after,
+            };
+            super::with(move |s| s.transport().on_result(batch, outcome));
+            JsValue::UNDEFINED
+        }
+        FAILED => {
+            super::with(move |s| s.transport().on_result(batch, Outcome::Network));
+            JsValue::UNDEFINED
+        }
+        LOCKED if a.is_null() => {
+            super::with(|s| s.transport().busy());
+            JsValue::UNDEFINED
+        }
+        // Held until `release` (this promise's resolve) is called; `d` is the steps closure.
+        LOCKED => Held::new(&step(&d, HOLD as f64, &JsValue::UNDEFINED)).into(),
+        HOLD => {
+            let resolve: Function = a.unchecked_into();
+            // Never hold the lock forever, whatever happens to this page's SDK.
+            let _ = dom::window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, STUCK_MS as i32);
+            super::with(move |s| s.transport().send_locked(resolve));
+            JsValue::UNDEFINED
+        }
+        _ => JsValue::UNDEFINED,
     }
 }
 
