@@ -51,66 +51,88 @@ impl State {
     /// take their defaults, and `None` only when `src` is not an object at all.
     pub fn read<S: Source>(src: &S) -> Option<State> {
         src.keys()?;
-        let string = |k: &str| src.get(k).and_then(|v| v.as_str());
-        let boolean = |k: &str| src.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
-        let millis = |v: &S| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as Millis);
-        let list = |k: &str| -> Vec<S> {
-            let Some(a) = src.get(k) else {
-                return Vec::new();
-            };
-            // Bounded: a corrupt store must not make us allocate without limit.
-            let n = a.len().unwrap_or(0).min(256);
-            (0..n).filter_map(|i| a.index(i)).collect()
-        };
-        let pair = |v: &S| Some((v.index(0)?, v.index(1)?));
         let traits = src.get("traits");
-        let trait_of = |k: &str| {
-            traits
-                .as_ref()
-                .and_then(|t| t.get(k))
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false)
-        };
+        let trait_of = |k: &str| traits.as_ref().is_some_and(|t| flag(t, k));
+        let mut checkpoints = Vec::new();
+        for c in texts(src, "checkpoints") {
+            checkpoints.extend(Checkpoint::parse(&c));
+        }
+        let mut struggle = Vec::new();
+        for (kind, at) in timed(src, "struggle") {
+            struggle.extend(SignalKind::parse(&kind).map(|k| (k, at)));
+        }
         Some(State {
-            session: string("session").unwrap_or_default(),
-            user: string("user").filter(|u| !u.is_empty()),
+            session: text(src, "session").unwrap_or_default(),
+            user: text(src, "user").filter(|u| !u.is_empty()),
             traits: Traits {
                 high_value: trait_of("high_value"),
                 enterprise: trait_of("enterprise"),
                 sales_qualified: trait_of("sales_qualified"),
             },
-            step: string("step"),
-            completed: list("completed")
-                .iter()
-                .filter_map(|v| v.as_str())
-                .collect(),
-            onboarding_complete: boolean("onboarding_complete"),
-            signup_at: src.get("signup_at").and_then(|v| millis(&v)),
-            tier: string("tier").and_then(|t| Tier::parse(&t)),
-            checkpoints: list("checkpoints")
-                .iter()
-                .filter_map(|v| Checkpoint::parse(&v.as_str()?))
-                .collect(),
-            retired_tips: list("retired_tips")
-                .iter()
-                .filter_map(|v| v.as_str())
-                .collect(),
-            tip_shown_at: list("tip_shown_at")
-                .iter()
-                .filter_map(|v| {
-                    let (a, b) = pair(v)?;
-                    Some((a.as_str()?, millis(&b)?))
-                })
-                .collect(),
-            struggle: list("struggle")
-                .iter()
-                .filter_map(|v| {
-                    let (a, b) = pair(v)?;
-                    Some((SignalKind::parse(&a.as_str()?)?, millis(&b)?))
-                })
-                .collect(),
-            major_raised: boolean("major_raised"),
-            last_seen: src.get("last_seen").and_then(|v| millis(&v)).unwrap_or(0),
+            step: text(src, "step"),
+            completed: texts(src, "completed"),
+            onboarding_complete: flag(src, "onboarding_complete"),
+            signup_at: millis_at(src, "signup_at"),
+            tier: text(src, "tier").and_then(|t| Tier::parse(&t)),
+            checkpoints,
+            retired_tips: texts(src, "retired_tips"),
+            tip_shown_at: timed(src, "tip_shown_at"),
+            struggle,
+            major_raised: flag(src, "major_raised"),
+            last_seen: millis_at(src, "last_seen").unwrap_or(0),
         })
     }
+}
+
+// One small helper per value shape (not closures per field): fewer wasm bytes.
+
+fn text<S: Source>(src: &S, key: &str) -> Option<String> {
+    src.get(key)?.as_str()
+}
+
+fn flag<S: Source>(src: &S, key: &str) -> bool {
+    src.get(key).and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+fn millis<S: Source>(v: &S) -> Option<Millis> {
+    v.as_f64().filter(|f| *f >= 0.0).map(|f| f as Millis)
+}
+
+fn millis_at<S: Source>(src: &S, key: &str) -> Option<Millis> {
+    millis(&src.get(key)?)
+}
+
+/// Calls `f` on each element of the array at `key` (none if absent or not an array).
+fn each<S: Source>(src: &S, key: &str, f: &mut dyn FnMut(&S)) {
+    let Some(a) = src.get(key) else {
+        return;
+    };
+    // Bounded: a corrupt store must not make us allocate without limit.
+    let n = a.len().unwrap_or(0).min(256);
+    for i in 0..n {
+        if let Some(v) = a.index(i) {
+            f(&v);
+        }
+    }
+}
+
+/// The strings of the array at `key`; other elements are skipped.
+fn texts<S: Source>(src: &S, key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each(src, key, &mut |v| out.extend(v.as_str()));
+    out
+}
+
+/// The `[string, millis]` pairs of the array at `key`; other elements are skipped.
+fn timed<S: Source>(src: &S, key: &str) -> Vec<(String, Millis)> {
+    let mut out = Vec::new();
+    each(src, key, &mut |v| {
+        let (Some(a), Some(b)) = (v.index(0), v.index(1)) else {
+            return;
+        };
+        if let (Some(s), Some(m)) = (a.as_str(), millis(&b)) {
+            out.push((s, m));
+        }
+    });
+    out
 }

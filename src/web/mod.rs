@@ -25,6 +25,7 @@ use js_sys::{Function, JSON};
 use wasm_bindgen::prelude::*;
 
 use crate::core::config::read::read;
+use crate::core::config::ConfigError;
 use crate::core::input::{ErrorInfo, ErrorKind, Input, Traits};
 use crate::core::mask::mask_message;
 use shell::{Options, Shell};
@@ -128,10 +129,7 @@ pub fn start(
             }
         });
     }));
-    let config = read(&config).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        JsError::new(&lines.join("\n"))
-    })?;
+    let config = read(&config).map_err(|errors| JsError::new(&ConfigError::lines(&errors)))?;
     let site = opt_text(&options, "site").ok_or_else(|| JsError::new("site is required"))?;
     let opts = Options {
         site,

@@ -470,6 +470,9 @@ fn config_errors_read_from_js_match_the_native_reader() {
     let doc = dom::get(&fixture, "doc");
     let errors = crate::core::config::read::read(&doc).unwrap_err();
     let mut got: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    // The one text `start` throws holds these lines, in order.
+    let text = crate::core::config::ConfigError::lines(&errors);
+    assert_eq!(text, got.join("\n"));
     got.sort();
     let want: Vec<String> = js_sys::Array::from(&dom::get(&fixture, "errors"))
         .iter()

@@ -46,6 +46,25 @@ pub struct ConfigError {
     pub problem: String,
 }
 
+impl ConfigError {
+    /// Every error as one text, one `path: problem` line each (what [`Display`] writes per
+    /// error), built without `core::fmt` for the wasm.
+    ///
+    /// [`Display`]: core::fmt::Display
+    pub fn lines(errors: &[ConfigError]) -> String {
+        let mut out = String::new();
+        for (i, e) in errors.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&e.path);
+            out.push_str(": ");
+            out.push_str(&e.problem);
+        }
+        out
+    }
+}
+
 impl core::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}: {}", self.path, self.problem)
