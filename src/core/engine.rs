@@ -316,7 +316,7 @@ impl Engine {
         }
         match self.config.step(id) {
             Some((i, _)) => Ok(i),
-            None => Err(format!("unknown step \"{}\"", clip(id))),
+            None => Err(unknown("unknown step \"", id)),
         }
     }
 
@@ -328,7 +328,7 @@ impl Engine {
             .tips
             .iter()
             .position(|t| t.id == id)
-            .ok_or_else(|| format!("unknown tip \"{}\"", clip(id)))
+            .ok_or_else(|| unknown("unknown tip \"", id))
     }
 
     fn event(&mut self, t: Millis, body: EventBody) {
@@ -626,6 +626,14 @@ impl Engine {
             self.out.push_back(Output::Persist(s));
         }
     }
+}
+
+/// `what` (`unknown step "`), at most 64 bytes of `id` (cut on a char boundary), and `"`.
+fn unknown(what: &str, id: &str) -> String {
+    let mut s = String::from(what);
+    s.push_str(clip(id));
+    s.push('"');
+    s
 }
 
 /// At most 64 bytes of an input string in a rejection reason (cut on a char boundary).

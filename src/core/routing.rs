@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::input::Traits;
+use super::signals::text;
 
 /// The seed's three tracks, plus graduation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -177,97 +178,92 @@ pub fn route(
     current: Option<Tier>,
     th: &RoutingThresholds,
 ) -> Decision {
-    let (tier, reason): (Tier, String) = if current == Some(Tier::Graduated) {
+    // Each rule gives its tier and its reason with up to three percentages for its `#`s (see
+    // `signals::text`): one string built at the end instead of one per rule.
+    let cur = current.unwrap_or(Tier::SelfServe);
+    let t = &facts.traits;
+    let p = facts.progress;
+    let pc = u64::from(percent(p));
+    let [lo24, hi24, stay48, lo48] = [
+        th.h24_high_touch_below,
+        th.h24_light_touch_at_most,
+        th.h48_stay_above,
+        th.h48_high_touch_below,
+    ]
+    .map(|x| u64::from(percent(x)));
+    let (tier, reason, nums): (Tier, &str, [u64; 3]) = if current == Some(Tier::Graduated) {
         (
             Tier::Graduated,
-            "already graduated: no tier change after completion".into(),
+            "already graduated: no tier change after completion",
+            [0; 3],
         )
     } else if facts.completed || checkpoint == Checkpoint::Completed {
         (
             Tier::Graduated,
-            "onboarding completed: graduate to standard customer success".into(),
+            "onboarding completed: graduate to standard customer success",
+            [0; 3],
         )
     } else {
-        let cur = current.unwrap_or(Tier::SelfServe);
-        let t = &facts.traits;
-        let p = facts.progress;
-        let pc = percent(p);
         match checkpoint {
             Checkpoint::Signup if t.enterprise => {
-                (Tier::HighTouch, "signup: enterprise account".into())
+                (Tier::HighTouch, "signup: enterprise account", [0; 3])
             }
             Checkpoint::Signup if t.sales_qualified => {
-                (Tier::HighTouch, "signup: sales-qualified lead".into())
+                (Tier::HighTouch, "signup: sales-qualified lead", [0; 3])
             }
             Checkpoint::Signup if t.high_value => {
-                (Tier::LightTouch, "signup: high-value signals".into())
+                (Tier::LightTouch, "signup: high-value signals", [0; 3])
             }
-            Checkpoint::Signup => (Tier::SelfServe, "signup: default to self-serve".into()),
-            Checkpoint::H24 if p < th.h24_high_touch_below => (
-                Tier::HighTouch,
-                format!(
-                    "24h: progress {pc}% below {}%",
-                    percent(th.h24_high_touch_below)
-                ),
-            ),
+            Checkpoint::Signup => (Tier::SelfServe, "signup: default to self-serve", [0; 3]),
+            Checkpoint::H24 if p < th.h24_high_touch_below => {
+                (Tier::HighTouch, "24h: progress #% below #%", [pc, lo24, 0])
+            }
             Checkpoint::H24 if facts.struggle == Struggle::Major => {
-                (Tier::HighTouch, "24h: major struggle signals".into())
+                (Tier::HighTouch, "24h: major struggle signals", [0; 3])
             }
-            Checkpoint::H24 if t.high_value => (Tier::HighTouch, "24h: high-value signals".into()),
+            Checkpoint::H24 if t.high_value => (Tier::HighTouch, "24h: high-value signals", [0; 3]),
             Checkpoint::H24 if p <= th.h24_light_touch_at_most => (
                 Tier::LightTouch,
-                format!(
-                    "24h: progress {pc}% between {}% and {}%",
-                    percent(th.h24_high_touch_below),
-                    percent(th.h24_light_touch_at_most)
-                ),
+                "24h: progress #% between #% and #%",
+                [pc, lo24, hi24],
             ),
             Checkpoint::H24 if facts.struggle == Struggle::Minor => {
-                (Tier::LightTouch, "24h: minor struggle signals".into())
+                (Tier::LightTouch, "24h: minor struggle signals", [0; 3])
             }
             Checkpoint::H24 => (
                 Tier::SelfServe,
-                format!(
-                    "24h: progress {pc}% over {}% and no struggle",
-                    percent(th.h24_light_touch_at_most)
-                ),
+                "24h: progress #% over #% and no struggle",
+                [pc, hi24, 0],
             ),
-            Checkpoint::H48 if p > th.h48_stay_above => (
-                cur,
-                format!(
-                    "48h: progress {pc}% over {}%, stay",
-                    percent(th.h48_stay_above)
-                ),
-            ),
+            Checkpoint::H48 if p > th.h48_stay_above => {
+                (cur, "48h: progress #% over #%, stay", [pc, stay48, 0])
+            }
             Checkpoint::H48 if cur == Tier::SelfServe => (
                 Tier::LightTouch,
-                format!(
-                    "48h: self-serve with progress {pc}% at or below {}%",
-                    percent(th.h48_stay_above)
-                ),
+                "48h: self-serve with progress #% at or below #%",
+                [pc, stay48, 0],
             ),
             Checkpoint::H48 if cur == Tier::LightTouch && p < th.h48_high_touch_below => (
                 Tier::HighTouch,
-                format!(
-                    "48h: light-touch with progress {pc}% below {}%",
-                    percent(th.h48_high_touch_below)
-                ),
+                "48h: light-touch with progress #% below #%",
+                [pc, lo48, 0],
             ),
-            Checkpoint::H48 => (cur, "48h: no rule applies, stay".into()),
+            Checkpoint::H48 => (cur, "48h: no rule applies, stay", [0; 3]),
             Checkpoint::H72 if t.high_value => (
                 Tier::HighTouch,
-                "72h: not completed and high-value, escalate".into(),
+                "72h: not completed and high-value, escalate",
+                [0; 3],
             ),
-            Checkpoint::H72 => (cur, "72h: not completed, stay".into()),
+            Checkpoint::H72 => (cur, "72h: not completed, stay", [0; 3]),
             // Handled before the match; this arm keeps it exhaustive without a panic path.
-            Checkpoint::Completed => (Tier::Graduated, "onboarding completed".into()),
+            Checkpoint::Completed => (Tier::Graduated, "onboarding completed", [0; 3]),
         }
     };
     Decision {
         tier,
         checkpoint,
         changed: current != Some(tier),
-        reason,
+        reason: text(reason, &nums),
     }
 }
 

@@ -13,7 +13,7 @@
 use super::config::Config;
 use super::routing::Struggle;
 use super::signal::{Family, Severity, SignalKind};
-use super::signals::prune;
+use super::signals::{prune, text};
 use super::Millis;
 
 /// Why the session entered major struggle.
@@ -39,14 +39,22 @@ impl MajorCause {
     pub fn detail(self, cfg: &Config) -> String {
         let s = &cfg.signals;
         match self {
-            MajorCause::Errors(n) => format!(
-                "{n} errors within {} min",
-                s.major_error_window_ms / super::MINUTE
+            MajorCause::Errors(n) => text(
+                "# errors within # min",
+                &[u64::from(n), s.major_error_window_ms / super::MINUTE],
             ),
-            MajorCause::RepeatedFailure(k) => format!("repeated {}", k.as_str()),
-            MajorCause::Signals { count, kinds } => format!(
-                "{count} struggle signals of {kinds} kinds within {} h",
-                s.major_signal_window_ms / super::HOUR
+            MajorCause::RepeatedFailure(k) => {
+                let mut d = String::from("repeated ");
+                d.push_str(k.as_str());
+                d
+            }
+            MajorCause::Signals { count, kinds } => text(
+                "# struggle signals of # kinds within # h",
+                &[
+                    u64::from(count),
+                    u64::from(kinds),
+                    s.major_signal_window_ms / super::HOUR,
+                ],
             ),
             MajorCause::HelpRequested => String::from("the user asked for help"),
         }

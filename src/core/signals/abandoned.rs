@@ -3,7 +3,7 @@
 //! complete; leaving before any step was entered is not leaving "mid-onboarding").
 //! Fires once per absence: coming back (`Visible`) re-arms it.
 
-use super::{Ctx, Detector, Fire, Fired};
+use super::{text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -51,9 +51,9 @@ impl Detector for Abandoned {
                 SignalKind::Abandoned,
                 self.step,
                 1,
-                format!(
-                    "hidden for {} min with onboarding incomplete",
-                    ctx.cfg.abandon_hidden_ms / crate::core::MINUTE
+                text(
+                    "hidden for # min with onboarding incomplete",
+                    &[ctx.cfg.abandon_hidden_ms / crate::core::MINUTE],
                 ),
             ));
         }

@@ -2,7 +2,7 @@
 //! `back_loop_window_ms` (10 min). Only entering a step earlier than the current one counts
 //! (the shell reports history back as that); forward navigation never does.
 
-use super::{prune, Ctx, Detector, Fire, Fired};
+use super::{prune, text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -35,9 +35,9 @@ impl Detector for BackLoop {
                 SignalKind::BackLoop,
                 Some(from),
                 n,
-                format!(
-                    "went back {n} times within {} min",
-                    window / crate::core::MINUTE
+                text(
+                    "went back # times within # min",
+                    &[u64::from(n), window / crate::core::MINUTE],
                 ),
             ));
         }

@@ -2,7 +2,7 @@
 //! and the same failure seen `repeated_error_count` (2) times within `repeated_error_window_ms`
 //! (10 min) fires as major.
 
-use super::{prune, Ctx, ErrorKey, Fire, Fired};
+use super::{prune, text, Ctx, ErrorKey, Fire, Fired};
 use crate::core::input::{ErrorKind, Input};
 use crate::core::signal::{Severity, SignalKind};
 use crate::core::Millis;
@@ -50,9 +50,12 @@ impl Failure {
         times.push(now);
         let n = times.len() as u32;
         let repeated = n >= ctx.cfg.repeated_error_count.max(2);
-        let what = match kind {
-            ErrorKind::Import => "import",
-            _ => "integration",
+        let (once, again) = match kind {
+            ErrorKind::Import => ("import failed", "import failed # times within # min"),
+            _ => (
+                "integration failed",
+                "integration failed # times within # min",
+            ),
         };
         fired.push(Fire {
             kind: signal,
@@ -64,12 +67,9 @@ impl Failure {
             },
             count: n,
             detail: if repeated {
-                format!(
-                    "{what} failed {n} times within {} min",
-                    window / crate::core::MINUTE
-                )
+                text(again, &[u64::from(n), window / crate::core::MINUTE])
             } else {
-                format!("{what} failed")
+                String::from(once)
             },
             code: e.code.clone(),
         });

@@ -1,7 +1,7 @@
 //! `help_unresolved`: help was opened, then closed (or open `help_open_max_ms`, 3 min), and
 //! no progress followed within `help_grace_ms` (3 min). Progress at any point resolves it.
 
-use super::{Ctx, Detector, Fire, Fired};
+use super::{text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -52,9 +52,9 @@ impl Detector for HelpUnresolved {
             SignalKind::HelpUnresolved,
             step,
             1,
-            format!(
-                "help opened, no progress within {} min",
-                ctx.cfg.help_grace_ms / crate::core::MINUTE
+            text(
+                "help opened, no progress within # min",
+                &[ctx.cfg.help_grace_ms / crate::core::MINUTE],
             ),
         ));
     }

@@ -179,6 +179,23 @@ pub fn normalise(msg: &str) -> String {
     String::from(out.trim_matches(' '))
 }
 
+/// `template` with each `#` replaced by the next of `nums` in decimal (a `#` past the last
+/// number is dropped). The engine's short texts are built with this one function: each
+/// `format!` call site costs wasm bytes for its argument tables.
+#[inline(never)]
+pub fn text(template: &str, nums: &[u64]) -> String {
+    let mut out = String::new();
+    let mut nums = nums.iter();
+    for c in template.chars() {
+        if c != '#' {
+            out.push(c);
+        } else if let Some(&n) = nums.next() {
+            super::json::push_u64(&mut out, n);
+        }
+    }
+    out
+}
+
 /// Drops times older than `window` before `now` (times are kept sorted, oldest first).
 pub(crate) fn prune(times: &mut Vec<Millis>, now: Millis, window: Millis) {
     let cut = times
@@ -275,6 +292,16 @@ mod tests {
         );
         assert_eq!(normalise("Row 12 has 3\tcolumns"), "row # has # columns");
         assert_ne!(normalise("bad email"), normalise("bad phone"));
+    }
+
+    #[test]
+    fn text_fills_numbers_in() {
+        assert_eq!(text("a # b # c", &[1, 20]), "a 1 b 20 c");
+        assert_eq!(text("x#y", &[0, 7]), "x0y");
+        assert_eq!(text("only", &[]), "only");
+        assert_eq!(text("n=#", &[u64::MAX]), "n=18446744073709551615");
+        assert_eq!(text("#é#", &[3]), "3é");
+        assert_eq!(text("", &[3]), "");
     }
 
     #[test]

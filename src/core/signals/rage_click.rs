@@ -2,7 +2,7 @@
 //! `rage_click_gap_ms` (1 s) and `rage_click_radius_px` (30 px) of the previous one. Fires once
 //! per burst; clicks on navigation controls (next, back, steppers) never count and end a burst.
 
-use super::{Ctx, Detector, Fire, Fired};
+use super::{text, Ctx, Detector, Fire, Fired};
 use crate::core::input::{ClickTarget, Input};
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -43,7 +43,7 @@ impl Detector for RageClick {
                 SignalKind::RageClick,
                 ctx.step,
                 self.count,
-                format!("{} rapid clicks on the same spot", self.count),
+                text("# rapid clicks on the same spot", &[u64::from(self.count)]),
             ));
         }
     }

@@ -2,7 +2,7 @@
 //! has no code) occurs `repeated_error_count` (2) times within `repeated_error_window_ms`
 //! (10 min). Fires once per error per step until progress is made; the total goes on counting.
 
-use super::{prune, Ctx, Detector, ErrorKey, Fire, Fired};
+use super::{prune, text, Ctx, Detector, ErrorKey, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -72,11 +72,13 @@ impl Detector for RepeatedError {
                     SignalKind::RepeatedError,
                     s.key.step,
                     s.total,
-                    format!(
-                        "same error {} times on this step ({} within {} min)",
-                        s.total,
-                        recent,
-                        window / crate::core::MINUTE
+                    text(
+                        "same error # times on this step (# within # min)",
+                        &[
+                            u64::from(s.total),
+                            u64::from(recent),
+                            window / crate::core::MINUTE,
+                        ],
                     ),
                 )
             });

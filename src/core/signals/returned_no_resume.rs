@@ -6,7 +6,7 @@
 //! the next page of a multi-page onboarding, or a back/forward-cache restore a few seconds
 //! later, is not "opening the product again".
 
-use super::{Ctx, Detector, Fire, Fired};
+use super::{text, Ctx, Detector, Fire, Fired};
 use crate::core::config::SignalConfig;
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
@@ -45,9 +45,9 @@ impl Detector for ReturnedNoResume {
             SignalKind::ReturnedNoResume,
             ctx.step,
             1,
-            format!(
-                "came back, no progress within {} min",
-                ctx.cfg.return_grace_ms / crate::core::MINUTE
+            text(
+                "came back, no progress within # min",
+                &[ctx.cfg.return_grace_ms / crate::core::MINUTE],
             ),
         ));
     }

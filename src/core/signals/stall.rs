@@ -2,7 +2,7 @@
 //! fraction increased, the step completed). Counts visible time only unless
 //! `stall_visible_only` is false (wall time). Fires once per stretch without progress.
 
-use super::{Ctx, Detector, Fire, Fired};
+use super::{text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -66,7 +66,7 @@ impl Detector for Stall {
                 SignalKind::Stall,
                 self.step,
                 1,
-                format!("no progress for {min} min on this step"),
+                text("no progress for # min on this step", &[min]),
             ));
         }
     }

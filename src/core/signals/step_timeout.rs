@@ -2,7 +2,7 @@
 //! wall time). Leaving the step does not stop the clock: it was started and not finished.
 //! Fires once per step.
 
-use super::{Ctx, Detector, Fire, Fired};
+use super::{text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -57,9 +57,9 @@ impl Detector for StepTimeout {
                     SignalKind::StepTimeout,
                     Some(o.step),
                     1,
-                    format!(
-                        "step not completed within {} min",
-                        ctx.cfg.step_timeout_ms / crate::core::MINUTE
+                    text(
+                        "step not completed within # min",
+                        &[ctx.cfg.step_timeout_ms / crate::core::MINUTE],
                     ),
                 ));
             }
