@@ -390,16 +390,16 @@ impl Reader {
             self.pop(len);
         }
         if let Some((v, len)) = self.enter(doc, "signals", SIGNAL_KEYS) {
-            c.signals = self.signals(&v);
+            self.signals(&v, &mut c.signals);
             self.pop(len);
         }
         if let Some((v, len)) = self.enter(doc, "routing", ROUTING_KEYS) {
-            c.routing = self.routing(&v);
+            self.routing(&v, &mut c.routing);
             self.pop(len);
         }
         c.tips = self.tips(doc, &c.steps, &c.signals.disabled);
         if let Some((v, len)) = self.enter(doc, "tip_limits", TIP_LIMIT_KEYS) {
-            c.tip_limits = self.tip_limits(&v);
+            self.tip_limits(&v, &mut c.tip_limits);
             self.pop(len);
         }
         c.respect_do_not_track = self.boolean(doc, "respect_do_not_track", false);
@@ -449,8 +449,8 @@ impl Reader {
         Some(step)
     }
 
-    fn signals<S: Source>(&mut self, v: &S) -> SignalConfig {
-        let mut s = SignalConfig::default();
+    /// Fills `s` (at its defaults) from `v`: in place, so the wasm builds the defaults once.
+    fn signals<S: Source>(&mut self, v: &S, s: &mut SignalConfig) {
         let count = |r: &mut Reader, key: &str, slot: &mut u32| {
             if let Some(n) = r.number(v, key, Num::Count) {
                 *slot = n as u32;
@@ -511,14 +511,10 @@ impl Reader {
             }
         }
         self.pop(len);
-        s
     }
 
-    fn routing<S: Source>(&mut self, v: &S) -> RoutingConfig {
-        let mut r = RoutingConfig {
-            abandonment_counts: self.boolean(v, "abandonment_counts", false),
-            ..RoutingConfig::default()
-        };
+    fn routing<S: Source>(&mut self, v: &S, r: &mut RoutingConfig) {
+        r.abandonment_counts = self.boolean(v, "abandonment_counts", false);
         if let Some((t, len)) = self.enter(v, "thresholds", THRESHOLD_KEYS) {
             let th = &mut r.thresholds;
             let frac = |me: &mut Reader, key: &str, slot: &mut f64| {
@@ -537,7 +533,6 @@ impl Reader {
             self.check_order(th);
             self.pop(len);
         }
-        r
     }
 
     /// The seed's bands only make sense in order: tier 3 below tier 2's upper bound, and the
@@ -718,17 +713,16 @@ impl Reader {
         }
     }
 
-    fn tip_limits<S: Source>(&mut self, v: &S) -> TipLimits {
-        let d = TipLimits::default();
-        let count = |r: &mut Reader, key: &str, default: u32| {
-            r.number(v, key, Num::Count).map_or(default, |n| n as u32)
+    fn tip_limits<S: Source>(&mut self, v: &S, t: &mut TipLimits) {
+        let count = |r: &mut Reader, key: &str, slot: &mut u32| {
+            if let Some(n) = r.number(v, key, Num::Count) {
+                *slot = n as u32;
+            }
         };
-        TipLimits {
-            max_visible: count(self, "max_visible", d.max_visible),
-            max_per_window: count(self, "max_per_window", d.max_per_window),
-            window_ms: self
-                .number(v, "window_ms", Num::Duration)
-                .map_or(d.window_ms, |n| n as Millis),
+        count(self, "max_visible", &mut t.max_visible);
+        count(self, "max_per_window", &mut t.max_per_window);
+        if let Some(n) = self.number(v, "window_ms", Num::Duration) {
+            t.window_ms = n as Millis;
         }
     }
 }
