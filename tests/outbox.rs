@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 use proptest::prelude::*;
 use serde_json::Value;
 use unstuck::core::outbox::{
-    lease, parse_retry_after, Batch, Outbox, OutboxConfig, Outcome, Priority, PushError, Verdict,
+    lease, parse_retry_after, uuid_v7, Batch, Outbox, OutboxConfig, Outcome, Priority, PushError,
+    Verdict,
 };
 use unstuck::core::{Event, EventBody};
 
@@ -103,6 +104,20 @@ fn events_get_uuidv7_ids_and_session_seq_in_the_wire_format() {
         );
     }
     assert_eq!(batch.events, 2);
+}
+
+proptest! {
+    // The SDK's own UUIDv7 encoder writes exactly what the uuid crate's builder does.
+    #[test]
+    fn uuid_v7_matches_the_uuid_crate(millis in any::<u64>(), random in any::<[u8; 10]>()) {
+        let mut buf = [0u8; 36];
+        let want = uuid::Builder::from_unix_timestamp_millis(millis, &random)
+            .into_uuid()
+            .hyphenated()
+            .encode_lower(&mut buf)
+            .to_string();
+        prop_assert_eq!(uuid_v7(millis, &random), want);
+    }
 }
 
 #[test]

@@ -16,8 +16,6 @@
 //! harmless, while an event is only forgotten once a send of it was acknowledged, rejected with
 //! a non-retryable 4xx, or dropped (counted) to keep storage within its bound.
 
-use std::collections::VecDeque;
-
 use super::json::{push_str, push_u64};
 use super::Millis;
 
@@ -195,7 +193,7 @@ pub struct Outbox {
     session: String,
     /// Next seq in the current session.
     next_seq: u64,
-    pending: VecDeque<Entry>,
+    pending: Vec<Entry>,
     bytes: usize,
     flight: Option<Flight>,
     next_batch: u64,
@@ -209,7 +207,7 @@ pub struct Outbox {
     /// Of those, dropped since the last successful persist.
     dropped_unsaved: u64,
     /// Ids recently acknowledged, oldest first.
-    acked: VecDeque<String>,
+    acked: Vec<String>,
     stats: Stats,
 }
 
@@ -235,7 +233,7 @@ impl Outbox {
             head: 0,
             session: String::new(),
             next_seq: 1,
-            pending: VecDeque::new(),
+            pending: Vec::new(),
             bytes: 0,
             flight: None,
             next_batch: 1,
@@ -244,7 +242,7 @@ impl Outbox {
             attempt: 0,
             dropped: 0,
             dropped_unsaved: 0,
-            acked: VecDeque::new(),
+            acked: Vec::new(),
             stats: Stats::default(),
         };
         o.set_session(session, user);
@@ -311,14 +309,10 @@ impl Outbox {
         if event_json.bytes().any(|b| b == b'\n' || b == b'\r') {
             return Err(PushError::LineBreak);
         }
-        let mut buf = [0u8; 36];
-        let id = uuid::Builder::from_unix_timestamp_millis(now_ms, &random)
-            .into_uuid()
-            .hyphenated()
-            .encode_lower(&mut buf);
+        let id = uuid_v7(now_ms, &random);
         let mut json = String::with_capacity(event_json.len() + 64);
         json.push_str("{\"id\":\"");
-        json.push_str(id);
+        json.push_str(&id);
         json.push_str("\",\"seq\":");
         push_u64(&mut json, self.next_seq);
         if !inner.trim().is_empty() {
@@ -331,9 +325,8 @@ impl Outbox {
             return Err(PushError::TooLarge);
         }
         self.next_seq += 1;
-        let id = id.to_string();
         self.bytes += json.len();
-        self.pending.push_back(Entry {
+        self.pending.push(Entry {
             head: self.head,
             json,
             persisted: false,
@@ -352,15 +345,18 @@ impl Outbox {
 
     /// Drops the oldest events until the bounds hold, counting them.
     fn enforce_bounds(&mut self) {
-        while self.pending.len() > self.cfg.max_events || self.bytes > self.cfg.max_bytes {
-            let Some(e) = self.pending.pop_front() else {
+        let mut n = 0;
+        while self.pending.len() - n > self.cfg.max_events || self.bytes > self.cfg.max_bytes {
+            let Some(e) = self.pending.get(n) else {
                 break;
             };
             self.bytes -= e.json.len();
-            self.dropped += 1;
-            self.dropped_unsaved += 1;
-            self.stats.dropped += 1;
+            n += 1;
         }
+        self.pending.drain(..n);
+        self.dropped += n as u64;
+        self.dropped_unsaved += n as u64;
+        self.stats.dropped += n as u64;
     }
 
     fn sendable(&self) -> usize {
@@ -481,12 +477,8 @@ impl Outbox {
         };
         match class {
             Class::Done => {
-                let mut n = 0;
-                self.remove_flight(|o, e| {
-                    n += 1;
-                    o.remember_acked(e.id().to_string());
-                });
-                self.stats.delivered += n;
+                let n = self.remove_flight(true);
+                self.stats.delivered += n as u64;
                 self.dropped = self.dropped.saturating_sub(f.dropped);
                 self.dropped_unsaved = self.dropped_unsaved.min(self.dropped);
                 self.attempt = 0;
@@ -498,8 +490,7 @@ impl Outbox {
                 Verdict::Delivered
             }
             Class::Refused(status) => {
-                let mut n = 0;
-                self.remove_flight(|_, _| n += 1);
+                let n = self.remove_flight(false);
                 self.stats.rejected += n as u64;
                 self.stats.last_rejection = Some(Rejection {
                     status,
@@ -543,28 +534,22 @@ impl Outbox {
         (exp * factor / 100).min(c.backoff_cap_ms)
     }
 
-    fn remove_flight(&mut self, mut each: impl FnMut(&mut Outbox, &Entry)) {
-        let mut kept = VecDeque::with_capacity(self.pending.len());
-        let old = std::mem::take(&mut self.pending);
-        for e in old {
-            if e.flight {
-                self.bytes -= e.json.len();
-                each(self, &e);
-            } else {
-                kept.push_back(e);
+    /// Forgets the events in flight, remembering their ids if they were `acked`; returns how
+    /// many there were.
+    fn remove_flight(&mut self, acked: bool) -> usize {
+        let mut n = 0;
+        for e in self.pending.iter().filter(|e| e.flight) {
+            n += 1;
+            self.bytes -= e.json.len();
+            if acked && self.cfg.max_acked > 0 {
+                if self.acked.len() >= self.cfg.max_acked {
+                    self.acked.remove(0);
+                }
+                self.acked.push(e.id().to_string());
             }
         }
-        self.pending = kept;
-    }
-
-    fn remember_acked(&mut self, id: String) {
-        if self.cfg.max_acked == 0 {
-            return;
-        }
-        if self.acked.len() >= self.cfg.max_acked {
-            self.acked.pop_front();
-        }
-        self.acked.push_back(id);
+        self.pending.retain(|e| !e.flight);
+        n
     }
 
     /// The browser came back online: send what waits now, without waiting out a backoff.
@@ -733,7 +718,7 @@ impl Outbox {
                 break;
             }
             if !self.acked.iter().any(|a| a == id) {
-                self.acked.push_front(id.to_string());
+                self.acked.insert(0, id.to_string());
             }
         }
         let old = std::mem::take(&mut self.pending);
@@ -751,7 +736,7 @@ impl Outbox {
                 added += 1;
             }
             let head = self.intern(h);
-            self.pending.push_back(Entry {
+            self.pending.push(Entry {
                 head,
                 json: json.to_string(),
                 persisted: true,
@@ -762,7 +747,7 @@ impl Outbox {
             let id = e.id();
             if !self.acked.iter().any(|a| a == id) && !self.pending.iter().any(|p| p.id() == id) {
                 // Not stored (yet, or any more: another tab's write may have raced ours).
-                self.pending.push_back(Entry {
+                self.pending.push(Entry {
                     persisted: false,
                     ..e
                 });
@@ -780,6 +765,27 @@ impl Outbox {
         }
         added
     }
+}
+
+/// The UUIDv7 of `millis` (its low 48 bits) and ten random bytes, laid out as RFC 9562 and
+/// the `uuid` crate's `Builder::from_unix_timestamp_millis` do, in lower-case hyphenated form
+/// (a test holds the two together; the crate's encoder cost more wasm).
+pub fn uuid_v7(millis: u64, random: &[u8; 10]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut b = [0u8; 16];
+    b[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    b[6..].copy_from_slice(random);
+    b[6] = 0x70 | (b[6] & 0x0f); // version 7
+    b[8] = 0x80 | (b[8] & 0x3f); // variant 10
+    let mut s = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        s.push(char::from(HEX[usize::from(x >> 4)]));
+        s.push(char::from(HEX[usize::from(x & 15)]));
+    }
+    s
 }
 
 enum Class {

@@ -501,10 +501,5 @@ fn random_u32() -> u32 {
 pub fn uuid_v7(now: u64) -> String {
     let mut random = [0u8; 10];
     fill_random(&mut random);
-    let mut buf = [0u8; 36];
-    uuid::Builder::from_unix_timestamp_millis(now, &random)
-        .into_uuid()
-        .hyphenated()
-        .encode_lower(&mut buf)
-        .to_string()
+    outbox::uuid_v7(now, &random)
 }
