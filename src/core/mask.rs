@@ -9,60 +9,94 @@ pub const MAX_MESSAGE_CHARS: usize = 200;
 /// and runs of 5+ digits with `<number>`, and cuts it to [`MAX_MESSAGE_CHARS`].
 /// Returns `None` when nothing is left.
 pub fn mask_message(text: &str) -> Option<String> {
+    // Byte loops over ASCII delimiters (whitespace, punctuation, digits, `@`, `.`): every cut
+    // falls next to an ASCII byte, so on a char boundary. `str` searching and trimming with
+    // patterns cost far more wasm than these loops.
+    let b = text.as_bytes();
     let mut out = String::new();
-    for word in text.split_ascii_whitespace() {
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
         if !out.is_empty() {
             out.push(' ');
         }
-        mask_word(word, &mut out);
-        if out.chars().count() >= MAX_MESSAGE_CHARS {
+        mask_word(text.get(start..i).unwrap_or(""), &mut out);
+        if char_start(&out, MAX_MESSAGE_CHARS - 1).is_some() {
             break;
         }
     }
     if out.is_empty() {
         return None;
     }
-    if let Some((i, _)) = out.char_indices().nth(MAX_MESSAGE_CHARS) {
+    if let Some(i) = char_start(&out, MAX_MESSAGE_CHARS) {
         out.truncate(i);
     }
     Some(out)
 }
 
-fn is_punct(c: char) -> bool {
+/// The byte offset where character `n` (from 0) of `s` starts, if it has that many.
+fn char_start(s: &str, n: usize) -> Option<usize> {
+    let mut seen = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        // Every byte but a UTF-8 continuation byte starts a character.
+        if b & 0xc0 != 0x80 {
+            if seen == n {
+                return Some(i);
+            }
+            seen += 1;
+        }
+    }
+    None
+}
+
+fn is_punct(c: u8) -> bool {
     matches!(
         c,
-        '.' | ','
-            | ';'
-            | ':'
-            | '!'
-            | '?'
-            | '"'
-            | '\''
-            | '('
-            | ')'
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | '<'
-            | '>'
+        b'.' | b','
+            | b';'
+            | b':'
+            | b'!'
+            | b'?'
+            | b'"'
+            | b'\''
+            | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'<'
+            | b'>'
     )
 }
 
 fn mask_word(word: &str, out: &mut String) {
-    // Checked slicing (`get`) only: a panicking slice pulls the formatting machinery into
-    // the wasm. `start`/`end` are char boundaries, as trimmed ASCII punctuation is one byte.
-    let core = word.trim_matches(is_punct);
-    let start = word.len() - word.trim_start_matches(is_punct).len();
-    let end = start + core.len();
-    let (Some(lead), Some(tail)) = (word.get(..start), word.get(end..)) else {
+    let w = word.as_bytes();
+    let mut start = 0;
+    while start < w.len() && is_punct(w[start]) {
+        start += 1;
+    }
+    let mut end = w.len();
+    while end > start && is_punct(w[end - 1]) {
+        end -= 1;
+    }
+    let (Some(lead), Some(core), Some(tail)) =
+        (word.get(..start), word.get(start..end), word.get(end..))
+    else {
         out.push_str(word);
         return;
     };
     out.push_str(lead);
-    if is_email(core) {
+    if is_email(core.as_bytes()) {
         out.push_str("<email>");
-    } else if is_token(core) {
+    } else if is_token(core.as_bytes()) {
         out.push_str("<token>");
     } else {
         mask_digits(core, out);
@@ -70,43 +104,39 @@ fn mask_word(word: &str, out: &mut String) {
     out.push_str(tail);
 }
 
-fn is_email(s: &str) -> bool {
-    match s.find('@') {
-        Some(at) => at > 0 && s.get(at + 1..).is_some_and(|d| d.contains('.')),
+fn is_email(s: &[u8]) -> bool {
+    match s.iter().position(|&b| b == b'@') {
+        Some(at) => at > 0 && s.get(at + 1..).is_some_and(|d| d.contains(&b'.')),
         None => false,
     }
 }
 
 /// Long words mixing letters and digits (API keys, session ids, JWT parts).
-fn is_token(s: &str) -> bool {
+fn is_token(s: &[u8]) -> bool {
     s.len() >= 16
-        && s.bytes().any(|b| b.is_ascii_digit())
-        && s.bytes().any(|b| b.is_ascii_alphabetic())
-        && s.bytes().all(|b| {
+        && s.iter().any(|b| b.is_ascii_digit())
+        && s.iter().any(|b| b.is_ascii_alphabetic())
+        && s.iter().all(|&b| {
             b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+' | b'/' | b'=')
         })
 }
 
+/// Copies `s`, with runs of 5+ ASCII digits as `<number>`.
 fn mask_digits(s: &str, out: &mut String) {
-    let mut run = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-            continue;
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        let digits = b[i].is_ascii_digit();
+        while i < b.len() && b[i].is_ascii_digit() == digits {
+            i += 1;
         }
-        flush_digits(&mut run, out);
-        out.push(c);
+        if digits && i - start >= 5 {
+            out.push_str("<number>");
+        } else {
+            out.push_str(s.get(start..i).unwrap_or(""));
+        }
     }
-    flush_digits(&mut run, out);
-}
-
-fn flush_digits(run: &mut String, out: &mut String) {
-    if run.len() >= 5 {
-        out.push_str("<number>");
-    } else {
-        out.push_str(run);
-    }
-    run.clear();
 }
 
 /// Whether `text` matches `pattern`, where `*` matches any run of characters (also none) and
@@ -175,6 +205,113 @@ pub fn blocked_code(step: &str, mut invalid_fields: Vec<String>) -> String {
 mod tests {
     use super::*;
 
+    /// The first, `str`-pattern implementation, kept to check the byte loops against.
+    mod reference {
+        use super::super::MAX_MESSAGE_CHARS;
+
+        pub fn mask_message_reference(text: &str) -> Option<String> {
+            let mut out = String::new();
+            for word in text.split_ascii_whitespace() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                mask_word(word, &mut out);
+                if out.chars().count() >= MAX_MESSAGE_CHARS {
+                    break;
+                }
+            }
+            if out.is_empty() {
+                return None;
+            }
+            if let Some((i, _)) = out.char_indices().nth(MAX_MESSAGE_CHARS) {
+                out.truncate(i);
+            }
+            Some(out)
+        }
+
+        fn is_punct(c: char) -> bool {
+            matches!(
+                c,
+                '.' | ','
+                    | ';'
+                    | ':'
+                    | '!'
+                    | '?'
+                    | '"'
+                    | '\''
+                    | '('
+                    | ')'
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '<'
+                    | '>'
+            )
+        }
+
+        fn mask_word(word: &str, out: &mut String) {
+            // Checked slicing (`get`) only: a panicking slice pulls the formatting machinery into
+            // the wasm. `start`/`end` are char boundaries, as trimmed ASCII punctuation is one byte.
+            let core = word.trim_matches(is_punct);
+            let start = word.len() - word.trim_start_matches(is_punct).len();
+            let end = start + core.len();
+            let (Some(lead), Some(tail)) = (word.get(..start), word.get(end..)) else {
+                out.push_str(word);
+                return;
+            };
+            out.push_str(lead);
+            if is_email(core) {
+                out.push_str("<email>");
+            } else if is_token(core) {
+                out.push_str("<token>");
+            } else {
+                mask_digits(core, out);
+            }
+            out.push_str(tail);
+        }
+
+        fn is_email(s: &str) -> bool {
+            match s.find('@') {
+                Some(at) => at > 0 && s.get(at + 1..).is_some_and(|d| d.contains('.')),
+                None => false,
+            }
+        }
+
+        /// Long words mixing letters and digits (API keys, session ids, JWT parts).
+        fn is_token(s: &str) -> bool {
+            s.len() >= 16
+                && s.bytes().any(|b| b.is_ascii_digit())
+                && s.bytes().any(|b| b.is_ascii_alphabetic())
+                && s.bytes().all(|b| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b'-' | b'_' | b'.' | b'+' | b'/' | b'=')
+                })
+        }
+
+        fn mask_digits(s: &str, out: &mut String) {
+            let mut run = String::new();
+            for c in s.chars() {
+                if c.is_ascii_digit() {
+                    run.push(c);
+                    continue;
+                }
+                flush_digits(&mut run, out);
+                out.push(c);
+            }
+            flush_digits(&mut run, out);
+        }
+
+        fn flush_digits(run: &mut String, out: &mut String) {
+            if run.len() >= 5 {
+                out.push_str("<number>");
+            } else {
+                out.push_str(run);
+            }
+            run.clear();
+        }
+    }
+
     #[test]
     fn masks_emails_digits_and_tokens() {
         assert_eq!(
@@ -212,6 +349,23 @@ mod tests {
             mask_message(&words).unwrap().chars().count(),
             MAX_MESSAGE_CHARS
         );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// The byte loops give what the `str`-pattern version gave, on any text (ASCII
+        /// punctuation, digits, `@`, whitespace kinds and multi-byte characters mixed in).
+        #[test]
+        fn same_as_the_reference(
+            text in "([ \\t\\n\\r\\x0c\\u{a0}.,;:!?\"'()\\[\\]{}<>@+/=_-]|[0-9]{1,7}|[a-zA-Z]{1,20}|[é€😀]|[a-f0-9]{16,20}){0,80}"
+        ) {
+            proptest::prop_assert_eq!(mask_message(&text), reference::mask_message_reference(&text));
+        }
+
+        #[test]
+        fn same_as_the_reference_on_any_string(text in ".{0,300}") {
+            proptest::prop_assert_eq!(mask_message(&text), reference::mask_message_reference(&text));
+        }
     }
 
     #[test]
