@@ -10,9 +10,6 @@
 //! for each signal its `Signal`, its `Event`, and the `ShowTip` + tip `Event` it triggered;
 //! `major_struggle` after the signals that caused it; tier decisions as they are made; at most
 //! one `Persist`, last. Timers that came due before an input run first, at their own times.
-
-use std::collections::VecDeque;
-
 use super::config::Config;
 use super::input::{ErrorKind, Input, TipAction, Traits};
 use super::output::{Event, EventBody, Output, Signal};
@@ -49,7 +46,7 @@ const TIMED: [(Checkpoint, Millis); 3] = [
 #[derive(Debug)]
 pub struct Engine {
     config: Config,
-    out: VecDeque<Output>,
+    out: Vec<Output>,
     /// The latest time seen.
     now: Millis,
     /// The persisted part; `step`, `completed`, `struggle`, `major_raised` and `last_seen`
@@ -125,7 +122,7 @@ impl Engine {
             tips: Tips::default(),
             dirty: false,
             fired: Vec::new(),
-            out: VecDeque::new(),
+            out: Vec::new(),
             state,
             config,
         }
@@ -177,7 +174,7 @@ impl Engine {
         let away = self.last_seen.map(|t| now.saturating_sub(t));
         self.last_seen = Some(now);
         if let Err(reason) = self.apply(now, &input, away) {
-            self.out.push_back(Output::Rejected { reason });
+            self.out.push(Output::Rejected { reason });
         }
         self.flush();
     }
@@ -204,7 +201,9 @@ impl Engine {
 
     /// The next output, if any.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.out.pop_front()
+        // A Vec, not a VecDeque: the queue holds a few outputs per call and is drained at once,
+        // so shifting costs nothing worth a second collection type's code in the wasm.
+        (!self.out.is_empty()).then(|| self.out.remove(0))
     }
 
     fn started(&self) -> bool {
@@ -332,7 +331,7 @@ impl Engine {
     }
 
     fn event(&mut self, t: Millis, body: EventBody) {
-        self.out.push_back(Output::Event(Event { t, body }));
+        self.out.push(Output::Event(Event { t, body }));
     }
 
     /// Validates and applies one input, then asks the detectors.
@@ -561,7 +560,7 @@ impl Engine {
             count: f.count,
             detail: f.detail.clone(),
         };
-        self.out.push_back(Output::Signal(s.clone()));
+        self.out.push(Output::Signal(s.clone()));
         self.event(now, EventBody::Signal(s));
         if self
             .tips
@@ -615,7 +614,7 @@ impl Engine {
             self.state.checkpoints.push(cp);
         }
         self.dirty = true;
-        self.out.push_back(Output::Tier(d.clone()));
+        self.out.push(Output::Tier(d.clone()));
         self.event(now, EventBody::Tier(d));
     }
 
@@ -623,7 +622,7 @@ impl Engine {
         if self.dirty {
             self.dirty = false;
             let s = self.state();
-            self.out.push_back(Output::Persist(s));
+            self.out.push(Output::Persist(s));
         }
     }
 }

@@ -11,8 +11,6 @@
 //! A tip bound to a step is hidden when the user leaves that step (dismissed with reason
 //! `timeout`, which does not retire it).
 
-use std::collections::VecDeque;
-
 use super::config::{Config, Frequency};
 use super::input::DismissReason;
 use super::output::{Event, EventBody, Output, ShowTip};
@@ -41,7 +39,7 @@ impl Tips {
         state: &mut State,
         now: Millis,
         fire: &Fire,
-        out: &mut VecDeque<Output>,
+        out: &mut Vec<Output>,
     ) -> bool {
         let lim = &cfg.tip_limits;
         prune(&mut self.recent, now, lim.window_ms);
@@ -118,13 +116,13 @@ impl Tips {
             retire(state, &tip.id);
         }
         let step = step_id.map(String::from);
-        out.push_back(Output::ShowTip(ShowTip {
+        out.push(Output::ShowTip(ShowTip {
             tip: tip.id.clone(),
             step: step.clone(),
             anchor: tip.anchor.clone(),
             signal: fire.kind,
         }));
-        out.push_back(Output::Event(Event {
+        out.push(Output::Event(Event {
             t: now,
             body: EventBody::TipShown {
                 tip: tip.id.clone(),
@@ -142,7 +140,7 @@ impl Tips {
         step: Option<usize>,
         all: bool,
         now: Millis,
-        out: &mut VecDeque<Output>,
+        out: &mut Vec<Output>,
     ) {
         let mut k = 0;
         while let Some(s) = self.showing.get(k).copied() {
@@ -165,13 +163,13 @@ impl Tips {
         i: usize,
         reason: DismissReason,
         now: Millis,
-        out: &mut VecDeque<Output>,
+        out: &mut Vec<Output>,
     ) -> bool {
         self.showing.retain(|s| s.tip != i);
         let Some(tip) = cfg.tips.get(i) else {
             return false;
         };
-        out.push_back(Output::Event(Event {
+        out.push(Output::Event(Event {
             t: now,
             body: EventBody::TipDismissed {
                 tip: tip.id.clone(),
@@ -191,11 +189,11 @@ impl Tips {
 }
 
 /// Hides a showing tip on the engine's initiative: a `timeout` dismissal, which does not retire it.
-fn hide(tip: &super::config::Tip, now: Millis, out: &mut VecDeque<Output>) {
-    out.push_back(Output::HideTip {
+fn hide(tip: &super::config::Tip, now: Millis, out: &mut Vec<Output>) {
+    out.push(Output::HideTip {
         tip: tip.id.clone(),
     });
-    out.push_back(Output::Event(Event {
+    out.push(Output::Event(Event {
         t: now,
         body: EventBody::TipDismissed {
             tip: tip.id.clone(),
