@@ -17,9 +17,17 @@ extern "C" {
     pub fn guarded(f: &JsValue) -> Function;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    // The global `window` read directly: `web_sys::window()` goes through js-sys' search of
+    // four globals and an `instanceof Window` check (wasm bytes and glue for nothing here).
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Window;
+}
+
 /// The window (always present where the SDK runs).
 pub fn window() -> Window {
-    web_sys::window().unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into())
+    WINDOW.with(Window::clone)
 }
 
 /// The document.
