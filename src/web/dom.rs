@@ -127,13 +127,26 @@ pub fn field_name(el: &Element) -> Option<String> {
         .or_else(|| Some(el.id()).filter(|n| !n.is_empty()))
 }
 
+/// The one closure type of every callback the browser calls directly (listeners, the observer,
+/// the timer, a tip's frame): one invoke shim in the wasm and one in the glue.
+pub type Callback = Closure<dyn Fn(JsValue)>;
+
+/// `f` as a [`Callback`], and the guarded function to hand to the browser. Not generic: one
+/// copy of the closure set-up for every caller.
+#[inline(never)]
+pub fn callback(f: Box<dyn Fn(JsValue)>) -> (Callback, Function) {
+    let c = Closure::wrap_aborting(f);
+    let wrapper = guarded(c.as_ref());
+    (c, wrapper)
+}
+
 /// An event listener that removes itself when dropped.
 pub struct Listener {
     target: EventTarget,
     kind: &'static str,
     capture: bool,
     wrapper: Function,
-    _callback: Closure<dyn Fn(Event)>,
+    _callback: Callback,
 }
 
 impl Listener {
@@ -144,11 +157,10 @@ impl Listener {
         capture: bool,
         f: impl Fn(Event) + 'static,
     ) -> Listener {
-        let callback = Closure::<dyn Fn(Event)>::own_aborting(f);
+        let (callback, wrapper) = callback(Box::new(move |e| f(e.unchecked_into())));
         let options = Object::new();
         set(&options, "capture", &JsValue::from_bool(capture));
         set(&options, "passive", &JsValue::TRUE);
-        let wrapper = guarded(callback.as_ref());
         let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
             kind,
             &wrapper,
@@ -177,14 +189,14 @@ impl Drop for Listener {
 /// A `MutationObserver` on the whole document that disconnects when dropped.
 pub struct Observer {
     observer: MutationObserver,
-    _callback: Closure<dyn Fn()>,
+    _callback: Callback,
 }
 
 impl Observer {
     /// Observes `root` (subtree, children, text and the listed attributes).
     pub fn new(root: &Element, attributes: &[&str], f: impl Fn() + 'static) -> Option<Observer> {
-        let callback = Closure::<dyn Fn()>::own_aborting(f);
-        let observer = MutationObserver::new(&guarded(callback.as_ref())).ok()?;
+        let (callback, wrapper) = callback(Box::new(move |_| f()));
+        let observer = MutationObserver::new(&wrapper).ok()?;
         let init = Object::new();
         for key in ["subtree", "childList", "characterData"] {
             set(&init, key, &JsValue::TRUE);
@@ -213,7 +225,7 @@ impl Drop for Observer {
 /// The shell's one timer: armed for one deadline at a time, cancelled when dropped.
 pub struct Timer {
     wrapper: Function,
-    _callback: Closure<dyn Fn()>,
+    _callback: Callback,
     handle: Option<i32>,
     at: Option<u64>,
 }
@@ -221,9 +233,9 @@ pub struct Timer {
 impl Timer {
     /// A disarmed timer that runs `f` when it fires.
     pub fn new(f: impl Fn() + 'static) -> Timer {
-        let callback = Closure::<dyn Fn()>::own_aborting(f);
+        let (callback, wrapper) = callback(Box::new(move |_| f()));
         Timer {
-            wrapper: guarded(callback.as_ref()),
+            wrapper,
             _callback: callback,
             handle: None,
             at: None,

@@ -28,7 +28,7 @@ use crate::core::config::Tip;
 use crate::core::input::{DismissReason, TipAction};
 use crate::core::output::ShowTip;
 
-use super::dom::{closest, guarded, target, Listener};
+use super::dom::{callback, closest, target, Callback, Listener};
 use place::{place, Rect};
 
 /// What the user did with a tip.
@@ -62,7 +62,7 @@ const CSS: &str = concat!(
 /// A tip on screen. Dropping it removes its element and every listener it added.
 pub struct TipView {
     inner: Rc<Inner>,
-    _frame: Closure<dyn Fn()>,
+    _frame: Callback,
     _listeners: [Listener; 4],
 }
 
@@ -200,15 +200,14 @@ impl TipView {
             on_event,
         });
         let w = Rc::downgrade(&inner);
-        // `dyn Fn()` and one listener closure type, like the shell's: shared glue in the wasm.
-        let frame = Closure::<dyn Fn()>::own_aborting(move || {
+        // Through the same try/catch trampoline as every other callback: a frame that runs
+        // after the view is gone (a page clock may run it late) must not throw into the page.
+        let (frame, wrapper) = callback(Box::new(move |_| {
             if let Some(i) = w.upgrade() {
                 i.frame();
             }
-        });
-        // Through the same try/catch trampoline as every other callback: a frame that runs
-        // after the view is gone (a page clock may run it late) must not throw into the page.
-        let _ = inner.frame.set(guarded(frame.as_ref()));
+        }));
+        let _ = inner.frame.set(wrapper);
         let on = |kind: On| {
             let w = Rc::downgrade(&inner);
             move |e: Event| {
