@@ -9,12 +9,19 @@ use web_sys::{Document, Element, Event, EventTarget, MutationObserver, Window};
 // Every callback the browser calls directly (listeners, the observer, the timer) goes through
 // this wrapper: if the SDK ever traps (a panic aborts), the error stops here instead of reaching
 // the host page's `error` handlers. The panic hook has already turned the SDK off.
+//
+// `hooked` is the same kind of trampoline for a host method the SDK wraps (`history.pushState`):
+// the original runs with the host's arguments, its result and exceptions pass through as
+// before, then `f` (a guarded callback) hears of it.
 #[wasm_bindgen(
-    inline_js = "export function guarded(f) { return function (a) { try { return f(a); } catch (e) {} }; }"
+    inline_js = "export function guarded(f) { return function (a) { try { return f(a); } catch (e) {} }; }
+export function hooked(o, t, f) { return function (...a) { const r = o.apply(t, a); f(); return r; }; }"
 )]
 extern "C" {
     /// `f` wrapped so a trap stays inside (its result passes through: promise callbacks chain).
     pub fn guarded(f: &JsValue) -> Function;
+    /// A function that calls `original` on `this_arg` with its arguments, then `f`.
+    pub fn hooked(original: &Function, this_arg: &JsValue, f: &Function) -> Function;
 }
 
 #[wasm_bindgen]

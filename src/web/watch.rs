@@ -4,15 +4,14 @@
 //! blocked advances; help, clicks, and script errors. It reads no field values: only validity.
 //! The rules it applies (masking, URL patterns, blocked codes) live in `core::mask`.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget};
 
-use super::dom::{self, closest, field_name, get, get_str, query_all, visible, Listener, Observer};
+use super::dom::{
+    self, closest, field_name, get, get_str, query_all, visible, Callback, Listener, Observer,
+};
 use crate::core::config::Config;
 use crate::core::input::{ClickTarget, ErrorInfo, ErrorKind, Input};
 use crate::core::mask::{blocked_code, mask_message, url_matches};
@@ -122,45 +121,38 @@ pub fn attach() -> (Vec<Listener>, Option<Observer>, Option<HistoryHook>) {
 }
 
 /// Wraps `history.pushState` / `replaceState` so SPA route changes are seen. Dropping it puts
-/// the originals back, or, if someone wrapped them after us, turns our wrapper into a pass-through.
+/// the originals back, or, if someone wrapped them after us, leaves our wrapper a pass-through
+/// (its callback is gone; the guarded trampoline swallows the call).
 pub struct HistoryHook {
     originals: Vec<(&'static str, Function, Function)>,
-    active: Rc<Cell<bool>>,
+    _callback: Callback,
 }
-
-type HistoryFn = dyn Fn(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>;
 
 impl HistoryHook {
     fn new() -> Option<HistoryHook> {
         let history: JsValue = dom::window().history().ok()?.into();
-        let active = Rc::new(Cell::new(true));
+        let (callback, notify) = dom::callback(Box::new(|_| {
+            super::with(|s| s.on_dom(DomEvent::Location, &JsValue::UNDEFINED.unchecked_into()))
+        }));
         let mut originals = Vec::new();
         for name in ["pushState", "replaceState"] {
             let Ok(original) = get(&history, name).dyn_into::<Function>() else {
                 continue;
             };
-            let (orig, h, on) = (original.clone(), history.clone(), active.clone());
-            let wrapper = Closure::<HistoryFn>::own_aborting(move |a, b, c| {
-                // The host's call must behave as before, exceptions included.
-                let r = orig.call3(&h, &a, &b, &c)?;
-                if on.get() {
-                    super::with(|s| {
-                        s.on_dom(DomEvent::Location, &JsValue::UNDEFINED.unchecked_into())
-                    });
-                }
-                Ok(r)
-            });
-            let f: Function = wrapper.into_js_value().unchecked_into();
+            // The host's call behaves as before (same `this`, arguments, result, exceptions).
+            let f = dom::hooked(&original, &history, &notify);
             dom::set(&history, name, &f);
             originals.push((name, original, f));
         }
-        Some(HistoryHook { originals, active })
+        Some(HistoryHook {
+            originals,
+            _callback: callback,
+        })
     }
 }
 
 impl Drop for HistoryHook {
     fn drop(&mut self) {
-        self.active.set(false);
         let Ok(history) = dom::window().history() else {
             return;
         };
