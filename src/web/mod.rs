@@ -18,7 +18,6 @@ mod watch;
 mod tests;
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use js_sys::{Function, JSON};
@@ -38,7 +37,7 @@ type Deferred = Box<dyn FnOnce(&mut Shell)>;
 thread_local! {
     static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
     // Work that arrived while the shell was busy (a DOM event dispatched by our own DOM change).
-    static DEFERRED: RefCell<VecDeque<Deferred>> = const { RefCell::new(VecDeque::new()) };
+    static DEFERRED: RefCell<Vec<Deferred>> = const { RefCell::new(Vec::new()) };
     static FAIL: RefCell<Option<Function>> = const { RefCell::new(None) };
 }
 
@@ -64,13 +63,20 @@ fn with_dyn(f: Deferred) {
     }
     let done = SHELL.with(|cell| {
         let Ok(mut guard) = cell.try_borrow_mut() else {
-            DEFERRED.with(|d| d.borrow_mut().push_back(f));
+            DEFERRED.with(|d| d.borrow_mut().push(f));
             return None;
         };
         let shell = guard.as_mut()?;
         f(shell);
-        while let Some(g) = DEFERRED.with(|d| d.borrow_mut().pop_front()) {
-            g(shell);
+        // In arrival order: what these defer in turn runs in the next round.
+        loop {
+            let batch = DEFERRED.with(|d| core::mem::take(&mut *d.borrow_mut()));
+            if batch.is_empty() {
+                break;
+            }
+            for g in batch {
+                g(shell);
+            }
         }
         shell.pump();
         let emits = shell.take_emits();
