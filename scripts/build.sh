@@ -13,10 +13,17 @@ wasm-bindgen --target web --no-typescript --out-dir target/glue --out-name unstu
 # until it stops shrinking; --low-memory-unused holds for Rust's layout (the stack grows down
 # from 1 MiB, data lies above it), so the low 1 KiB is never addressed; the producers and
 # target-features sections are metadata nobody reads at run time (-560 B brotli in all).
-wasm-opt -Oz --converge --low-memory-unused --strip-producers --strip-target-features \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  target/glue/unstuck_bg.wasm -o dist/unstuck_bg.wasm
+features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue"
+# Short import, export and module names first (wasm-bindgen's carry a 16-hex-digit hash each,
+# in the wasm and again in the glue): scripts/bundle.mjs applies the printed map to the glue
+# (-1.7 KB brotli in the wasm, more in the glue).
+# shellcheck disable=SC2086
+wasm-opt $features --minify-imports-and-exports-and-modules \
+  target/glue/unstuck_bg.wasm -o target/glue/short.wasm > target/glue/names.json
+# shellcheck disable=SC2086
+wasm-opt -Oz --converge --low-memory-unused --strip-producers --strip-target-features $features \
+  target/glue/short.wasm -o dist/unstuck_bg.wasm
 node scripts/bundle.mjs
 
 size() { stat -c %s "$1"; }
