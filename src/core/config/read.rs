@@ -360,6 +360,21 @@ impl Reader {
         out
     }
 
+    /// Runs `f` on the object at `key` of `obj` (if present and it has only `allowed` keys),
+    /// with the path at it. One copy for every section (`dyn`, not generic over `f`).
+    fn within<S: Source>(
+        &mut self,
+        obj: &S,
+        key: &str,
+        allowed: &[&str],
+        f: &mut dyn FnMut(&mut Reader, &S),
+    ) {
+        if let Some((v, len)) = self.enter(obj, key, allowed) {
+            f(self, &v);
+            self.pop(len);
+        }
+    }
+
     /// Enters the object at `key` of `obj` (if present), checking its keys.
     fn enter<S: Source>(&mut self, obj: &S, key: &str, allowed: &[&str]) -> Option<(S, usize)> {
         let v = self.member(obj, key)?;
@@ -380,28 +395,24 @@ impl Reader {
             return c;
         }
         c.steps = self.steps(doc);
-        if let Some((v, len)) = self.enter(doc, "selectors", SELECTOR_KEYS) {
+        self.within(doc, "selectors", SELECTOR_KEYS, &mut |r, v| {
             c.selectors = Selectors {
-                next: self.strings(&v, "next"),
-                back: self.strings(&v, "back"),
-                help: self.strings(&v, "help"),
-                error: self.strings(&v, "error"),
+                next: r.strings(v, "next"),
+                back: r.strings(v, "back"),
+                help: r.strings(v, "help"),
+                error: r.strings(v, "error"),
             };
-            self.pop(len);
-        }
-        if let Some((v, len)) = self.enter(doc, "signals", SIGNAL_KEYS) {
-            self.signals(&v, &mut c.signals);
-            self.pop(len);
-        }
-        if let Some((v, len)) = self.enter(doc, "routing", ROUTING_KEYS) {
-            self.routing(&v, &mut c.routing);
-            self.pop(len);
-        }
+        });
+        self.within(doc, "signals", SIGNAL_KEYS, &mut |r, v| {
+            r.signals(v, &mut c.signals)
+        });
+        self.within(doc, "routing", ROUTING_KEYS, &mut |r, v| {
+            r.routing(v, &mut c.routing)
+        });
         c.tips = self.tips(doc, &c.steps, &c.signals.disabled);
-        if let Some((v, len)) = self.enter(doc, "tip_limits", TIP_LIMIT_KEYS) {
-            self.tip_limits(&v, &mut c.tip_limits);
-            self.pop(len);
-        }
+        self.within(doc, "tip_limits", TIP_LIMIT_KEYS, &mut |r, v| {
+            r.tip_limits(v, &mut c.tip_limits)
+        });
         c.respect_do_not_track = self.boolean(doc, "respect_do_not_track", false);
         c
     }
