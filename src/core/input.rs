@@ -1,6 +1,6 @@
 //! What the outside world tells the engine.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// One thing that happened, as seen by the shell (browser) or a replayed recording.
 #[derive(Clone, Debug, PartialEq)]
@@ -116,8 +116,7 @@ pub struct ErrorInfo {
 }
 
 /// Kinds of error.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Form validation.
     #[default]
@@ -133,6 +132,17 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::Import => "import",
+            ErrorKind::Integration => "integration",
+            ErrorKind::Network => "network",
+            ErrorKind::Script => "script",
+        }
+    }
+
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<ErrorKind> {
         Some(match s {
@@ -143,6 +153,14 @@ impl ErrorKind {
             "script" => ErrorKind::Script,
             _ => return None,
         })
+    }
+}
+// Unit enums serialize as their name through `as_str` (what a derive writes, as a string),
+// instead of a derived `serialize_unit_variant` match per enum in the wasm.
+
+impl Serialize for ErrorKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -158,8 +176,7 @@ pub enum ClickTarget {
 }
 
 /// Why a tip went away.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DismissReason {
     /// The close button.
     Close,
@@ -172,6 +189,16 @@ pub enum DismissReason {
 }
 
 impl DismissReason {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DismissReason::Close => "close",
+            DismissReason::Escape => "escape",
+            DismissReason::Action => "action",
+            DismissReason::Timeout => "timeout",
+        }
+    }
+
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<DismissReason> {
         Some(match s {
@@ -185,8 +212,7 @@ impl DismissReason {
 }
 
 /// Actions a tip offers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TipAction {
     /// Scroll to and highlight the anchor.
     ShowMe,
@@ -197,6 +223,15 @@ pub enum TipAction {
 }
 
 impl TipAction {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TipAction::ShowMe => "show_me",
+            TipAction::Link => "link",
+            TipAction::GetHelp => "get_help",
+        }
+    }
+
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<TipAction> {
         Some(match s {
@@ -205,5 +240,17 @@ impl TipAction {
             "get_help" => TipAction::GetHelp,
             _ => return None,
         })
+    }
+}
+
+impl Serialize for DismissReason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for TipAction {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

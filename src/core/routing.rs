@@ -1,13 +1,12 @@
 //! The seed's tier routing: one pure function, shared by the SDK, `unstuck replay` and the server.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::input::Traits;
 use super::signals::text;
 
 /// The seed's three tracks, plus graduation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
     /// Tier 1: automated only.
     SelfServe,
@@ -54,22 +53,17 @@ impl Tier {
 }
 
 /// When routing is evaluated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Checkpoint {
     /// At signup (identify).
-    #[serde(rename = "signup")]
     Signup,
     /// 24 hours after signup.
-    #[serde(rename = "24h")]
     H24,
     /// 48 hours after signup.
-    #[serde(rename = "48h")]
     H48,
     /// 72 hours after signup.
-    #[serde(rename = "72h")]
     H72,
     /// Onboarding completed.
-    #[serde(rename = "completed")]
     Completed,
 }
 
@@ -96,6 +90,21 @@ impl Checkpoint {
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
+    }
+}
+
+// Unit enums serialize as their name through `as_str` (what a derive writes, as a string),
+// instead of a derived `serialize_unit_variant` match per enum in the wasm.
+
+impl Serialize for Tier {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for Checkpoint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 

@@ -1,11 +1,11 @@
 //! The struggle signals, their families and severities.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// Every struggle signal the engine can raise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(rename_all = "snake_case"))]
 pub enum SignalKind {
     /// The same error occurred twice or more within the window.
     RepeatedError,
@@ -87,6 +87,21 @@ impl SignalKind {
     }
 }
 
+// Unit enums serialize as their name through `as_str` (what a derive writes, as a string),
+// instead of a derived `serialize_unit_variant` match per enum in the wasm.
+
+impl Serialize for SignalKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for Severity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// The seed's signal families.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,11 +117,98 @@ pub enum Family {
 }
 
 /// How bad a signal is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// A single struggle signal.
     Minor,
     /// The session is in major struggle.
     Major,
+}
+
+impl Severity {
+    /// The snake_case name used in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Minor => "minor",
+            Severity::Major => "major",
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::super::input::{DismissReason, ErrorKind, TipAction};
+    use super::super::routing::{Checkpoint, Tier};
+    use super::*;
+
+    fn json<T: Serialize>(v: T) -> String {
+        serde_json::to_string(&v).unwrap()
+    }
+
+    /// The names the wire formats carry (what `#[derive(Serialize)]` with `snake_case`, and
+    /// the checkpoints' renames, wrote before these became hand-written impls).
+    #[test]
+    fn unit_enums_serialize_as_their_wire_names() {
+        let kinds: Vec<String> = SignalKind::ALL.into_iter().map(json).collect();
+        assert_eq!(
+            kinds,
+            [
+                "\"repeated_error\"",
+                "\"import_failure\"",
+                "\"integration_failure\"",
+                "\"stall\"",
+                "\"back_loop\"",
+                "\"help_unresolved\"",
+                "\"step_timeout\"",
+                "\"abandoned\"",
+                "\"returned_no_resume\"",
+                "\"rage_click\"",
+                "\"major_struggle\"",
+            ]
+        );
+        assert_eq!(json(Severity::Minor), "\"minor\"");
+        assert_eq!(json(Severity::Major), "\"major\"");
+        assert_eq!(json(Tier::SelfServe), "\"self_serve\"");
+        assert_eq!(json(Tier::LightTouch), "\"light_touch\"");
+        assert_eq!(json(Tier::HighTouch), "\"high_touch\"");
+        assert_eq!(json(Tier::Graduated), "\"graduated\"");
+        assert_eq!(json(Checkpoint::Signup), "\"signup\"");
+        assert_eq!(json(Checkpoint::H24), "\"24h\"");
+        assert_eq!(json(Checkpoint::H48), "\"48h\"");
+        assert_eq!(json(Checkpoint::H72), "\"72h\"");
+        assert_eq!(json(Checkpoint::Completed), "\"completed\"");
+        assert_eq!(json(ErrorKind::Validation), "\"validation\"");
+        assert_eq!(json(ErrorKind::Import), "\"import\"");
+        assert_eq!(json(ErrorKind::Integration), "\"integration\"");
+        assert_eq!(json(ErrorKind::Network), "\"network\"");
+        assert_eq!(json(ErrorKind::Script), "\"script\"");
+        assert_eq!(json(DismissReason::Close), "\"close\"");
+        assert_eq!(json(DismissReason::Escape), "\"escape\"");
+        assert_eq!(json(DismissReason::Action), "\"action\"");
+        assert_eq!(json(DismissReason::Timeout), "\"timeout\"");
+        assert_eq!(json(TipAction::ShowMe), "\"show_me\"");
+        assert_eq!(json(TipAction::Link), "\"link\"");
+        assert_eq!(json(TipAction::GetHelp), "\"get_help\"");
+        // Each parses back from its name.
+        for k in [
+            ErrorKind::Validation,
+            ErrorKind::Import,
+            ErrorKind::Integration,
+            ErrorKind::Network,
+            ErrorKind::Script,
+        ] {
+            assert_eq!(ErrorKind::parse(k.as_str()), Some(k));
+        }
+        for r in [
+            DismissReason::Close,
+            DismissReason::Escape,
+            DismissReason::Action,
+            DismissReason::Timeout,
+        ] {
+            assert_eq!(DismissReason::parse(r.as_str()), Some(r));
+        }
+        for a in [TipAction::ShowMe, TipAction::Link, TipAction::GetHelp] {
+            assert_eq!(TipAction::parse(a.as_str()), Some(a));
+        }
+    }
 }
