@@ -1,6 +1,6 @@
 // For bundlers: `import { init } from "unstuck"`. Returns the same API as `window.unstuck`.
 // Options: { site, endpoint?, config (object) | configUrl?, debug?, consent?, wasmUrl? }.
-import initWasm, * as wasm from "../target/glue/unstuck.js";
+import initWasm, { start, call } from "../target/glue/unstuck.js";
 import { createApi, reporter, why } from "./api.js";
 
 let instance = null;
@@ -18,9 +18,9 @@ export function init(options = {}) {
       ? Promise.resolve(options.config)
       : fetch(options.configUrl || `${endpoint}/v1/config/${encodeURIComponent(site)}`)
           .then((r) => { if (!r.ok) throw `config: HTTP ${r.status}`; return r.json(); });
-    const start = { site, endpoint, debug, consent: options.consent !== false };
+    const opts = { site, endpoint, debug, consent: options.consent !== false };
     Promise.all([initWasm(options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined), config])
-      .then(([, cfg]) => ready(wasm, cfg, start), (e) => off(why(e)));
+      .then(([, cfg]) => ready({ start, call }, cfg, opts), (e) => off(why(e)));
   } catch (e) {
     off(why(e));
   }

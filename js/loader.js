@@ -1,7 +1,7 @@
 // The script tag: <script async src=".../unstuck.js" data-site="..." data-endpoint="..."
 // data-config="..."></script>. Starts the wasm download at once, fetches the config in
 // parallel, turns `window.unstuck` (a command queue until now) into the API and replays it.
-import init, * as wasm from "../target/glue/unstuck.js";
+import init, { start, call } from "../target/glue/unstuck.js";
 import { createApi, reporter, why } from "./api.js";
 
 (() => {
@@ -32,7 +32,7 @@ import { createApi, reporter, why } from "./api.js";
           .then((r) => { if (!r.ok) throw `config: HTTP ${r.status}`; return r.json(); });
     const options = { site, endpoint, debug, consent: d.consent !== "pending" };
     Promise.all([init({ module_or_path }), config])
-      .then(([, cfg]) => ready(wasm, cfg, options), (e) => off(why(e)));
+      .then(([, cfg]) => ready({ start, call }, cfg, options), (e) => off(why(e)));
   } catch (e) {
     off(why(e));
   }
