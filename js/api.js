@@ -1,3 +1,5 @@
+import { imports, finalize } from "../target/glue/unstuck.js";
+
 // The API object behind `window.unstuck` and `init()`. No rules here: it queues calls until the
 // wasm is ready, forwards them, and guards every call so nothing can throw into the host page.
 const METHODS = ["identify", "step", "progress", "fieldCompleted", "completeStep", "complete",
@@ -115,3 +117,20 @@ export const why = (e) =>
   e && e.name === "CompileError"
     ? "WebAssembly is blocked; the CSP needs script-src 'wasm-unsafe-eval'"
     : e;
+
+// Instantiates the wasm from `fetched` (a fetch promise) with the glue's imports, then hands the
+// instance to the glue. Streaming where the browser can; from the bytes where it cannot or the
+// server does not send `application/wasm` (the body is then still unread).
+export const instantiate = (fetched) =>
+  fetched.then(async (r) => {
+    if (!r.ok) throw `wasm: HTTP ${r.status}`;
+    const wanted = imports();
+    let out;
+    try {
+      out = await WebAssembly.instantiateStreaming(r, wanted);
+    } catch (e) {
+      if (r.bodyUsed) throw e;
+      out = await WebAssembly.instantiate(await r.arrayBuffer(), wanted);
+    }
+    finalize(out.instance, out.module);
+  });

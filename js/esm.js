@@ -1,7 +1,7 @@
 // For bundlers: `import { init } from "unstuck"`. Returns the same API as `window.unstuck`.
 // Options: { site, endpoint?, config (object) | configUrl?, debug?, consent?, wasmUrl? }.
-import initWasm, { start, call } from "../target/glue/unstuck.js";
-import { createApi, reporter, why } from "./api.js";
+import { start, call } from "../target/glue/unstuck.js";
+import { createApi, instantiate, reporter, why } from "./api.js";
 
 let instance = null;
 
@@ -19,7 +19,8 @@ export function init(options = {}) {
       : fetch(options.configUrl || `${endpoint}/v1/config/${encodeURIComponent(site)}`)
           .then((r) => { if (!r.ok) throw `config: HTTP ${r.status}`; return r.json(); });
     const opts = { site, endpoint, debug, consent: options.consent !== false };
-    Promise.all([initWasm(options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined), config])
+    const wasm = instantiate(fetch(options.wasmUrl || new URL("unstuck_bg.wasm", import.meta.url)));
+    Promise.all([wasm, config])
       .then(([, cfg]) => ready({ start, call }, cfg, opts), (e) => off(why(e)));
   } catch (e) {
     off(why(e));

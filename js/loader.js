@@ -1,8 +1,8 @@
 // The script tag: <script async src=".../unstuck.js" data-site="..." data-endpoint="..."
 // data-config="..."></script>. Starts the wasm download at once, fetches the config in
 // parallel, turns `window.unstuck` (a command queue until now) into the API and replays it.
-import init, { start, call } from "../target/glue/unstuck.js";
-import { createApi, reporter, why } from "./api.js";
+import { start, call } from "../target/glue/unstuck.js";
+import { createApi, instantiate, reporter, why } from "./api.js";
 
 (() => {
   const w = window;
@@ -24,14 +24,14 @@ import { createApi, reporter, why } from "./api.js";
   if (Array.isArray(prev)) prev.forEach(api.push);
   try {
     if (typeof WebAssembly !== "object") throw "WebAssembly is not available";
-    const module_or_path = fetch(new URL("unstuck_bg.wasm", src));
+    const wasm = instantiate(fetch(new URL("unstuck_bg.wasm", src)));
     const inline = document.getElementById("unstuck-config");
     const config = inline
       ? Promise.resolve().then(() => JSON.parse(inline.textContent))
       : fetch(d.config ? new URL(d.config, document.baseURI) : `${endpoint}/v1/config/${encodeURIComponent(site)}`)
           .then((r) => { if (!r.ok) throw `config: HTTP ${r.status}`; return r.json(); });
     const options = { site, endpoint, debug, consent: d.consent !== "pending" };
-    Promise.all([init({ module_or_path }), config])
+    Promise.all([wasm, config])
       .then(([, cfg]) => ready({ start, call }, cfg, options), (e) => off(why(e)));
   } catch (e) {
     off(why(e));

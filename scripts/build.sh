@@ -9,6 +9,11 @@ cargo build --lib --target wasm32-unknown-unknown --profile wasm
 rm -rf target/glue && mkdir -p target/glue dist
 wasm-bindgen --target web --no-typescript --out-dir target/glue --out-name unstuck \
   target/wasm32-unknown-unknown/wasm/unstuck.wasm
+# js/api.js instantiates the wasm itself with these two (wasm-bindgen is pinned, and the bundle
+# checks they are there): the glue's own init, with its URL/Response/Module dispatch and
+# warnings, then stays out of dist/ (-350 B brotli).
+echo 'export { __wbg_get_imports as imports, __wbg_finalize_init as finalize };' \
+  >> target/glue/unstuck.js
 # rustc 1.95 emits these features by default; wasm-opt must be told. --converge repeats -Oz
 # until it stops shrinking; --low-memory-unused holds for Rust's layout (the stack grows down
 # from 1 MiB, data lies above it), so the low 1 KiB is never addressed; the producers and
