@@ -71,64 +71,27 @@ impl core::fmt::Display for ConfigError {
     }
 }
 
-// The keys each object accepts. The schema/reader agreement test compares these with the
-// JSON Schema generated from the types, so the two cannot drift apart.
-pub(crate) const CONFIG_KEYS: &[&str] = &[
-    "steps",
-    "selectors",
-    "signals",
-    "routing",
-    "tips",
-    "tip_limits",
-    "respect_do_not_track",
-];
-pub(crate) const STEP_KEYS: &[&str] = &["id", "weight", "required", "selector", "url", "title"];
-pub(crate) const SELECTOR_KEYS: &[&str] = &["next", "back", "help", "error"];
-pub(crate) const SIGNAL_KEYS: &[&str] = &[
-    "repeated_error_count",
-    "repeated_error_window_ms",
-    "stall_after_ms",
-    "stall_visible_only",
-    "back_loop_count",
-    "back_loop_window_ms",
-    "help_open_max_ms",
-    "help_grace_ms",
-    "step_timeout_ms",
-    "abandon_hidden_ms",
-    "return_grace_ms",
-    "rage_click_count",
-    "rage_click_gap_ms",
-    "rage_click_radius_px",
-    "major_error_count",
-    "major_error_window_ms",
-    "major_signal_count",
-    "major_signal_kinds",
-    "major_signal_window_ms",
-    "script_errors_count",
-    "disabled",
-];
-pub(crate) const ROUTING_KEYS: &[&str] = &["thresholds", "abandonment_counts"];
-pub(crate) const THRESHOLD_KEYS: &[&str] = &[
-    "h24_high_touch_below",
-    "h24_light_touch_at_most",
-    "h48_stay_above",
-    "h48_high_touch_below",
-];
-pub(crate) const TIP_KEYS: &[&str] = &[
-    "id",
-    "trigger",
-    "title",
-    "text",
-    "anchor",
-    "link",
-    "offer_help",
-    "frequency",
-    "cooldown_ms",
-    "priority",
-];
-pub(crate) const TRIGGER_KEYS: &[&str] = &["signal", "step", "code"];
-pub(crate) const LINK_KEYS: &[&str] = &["href", "label"];
-pub(crate) const TIP_LIMIT_KEYS: &[&str] = &["max_visible", "max_per_window", "window_ms"];
+// The keys each object accepts, space-separated (one string each, not a table of `&str`: fewer
+// wasm bytes). The schema/reader agreement test compares these with the JSON Schema generated
+// from the types, so the two cannot drift apart.
+pub(crate) const CONFIG_KEYS: &str =
+    "steps selectors signals routing tips tip_limits respect_do_not_track";
+pub(crate) const STEP_KEYS: &str = "id weight required selector url title";
+pub(crate) const SELECTOR_KEYS: &str = "next back help error";
+pub(crate) const SIGNAL_KEYS: &str = "repeated_error_count repeated_error_window_ms stall_after_ms stall_visible_only back_loop_count back_loop_window_ms help_open_max_ms help_grace_ms step_timeout_ms abandon_hidden_ms return_grace_ms rage_click_count rage_click_gap_ms rage_click_radius_px major_error_count major_error_window_ms major_signal_count major_signal_kinds major_signal_window_ms script_errors_count disabled";
+pub(crate) const ROUTING_KEYS: &str = "thresholds abandonment_counts";
+pub(crate) const THRESHOLD_KEYS: &str =
+    "h24_high_touch_below h24_light_touch_at_most h48_stay_above h48_high_touch_below";
+pub(crate) const TIP_KEYS: &str =
+    "id trigger title text anchor link offer_help frequency cooldown_ms priority";
+pub(crate) const TRIGGER_KEYS: &str = "signal step code";
+pub(crate) const LINK_KEYS: &str = "href label";
+pub(crate) const TIP_LIMIT_KEYS: &str = "max_visible max_per_window window_ms";
+
+/// The keys of a list like [`STEP_KEYS`].
+pub(crate) fn words(list: &str) -> impl Iterator<Item = &str> {
+    list.split(' ')
+}
 
 /// Largest whole number a JSON number (an f64) holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -215,9 +178,9 @@ impl Reader {
         self.pop(len);
     }
 
-    fn unknown_field(&mut self, key: &str, allowed: &[&str]) {
+    fn unknown_field(&mut self, key: &str, allowed: &str) {
         let len = self.push_key(key);
-        match suggest(key, &mut allowed.iter().copied()) {
+        match suggest(key, &mut words(allowed)) {
             Some(s) => self.error(&format!("unknown field (did you mean \"{s}\"?)")),
             None => self.error("unknown field"),
         }
@@ -261,13 +224,13 @@ impl Reader {
     // ---- generic access: one copy per Source type ----
 
     /// Checks that `v` is an object with only `allowed` keys.
-    fn object<S: Source>(&mut self, v: &S, allowed: &[&str]) -> bool {
+    fn object<S: Source>(&mut self, v: &S, allowed: &str) -> bool {
         let Some(keys) = v.keys() else {
             self.error("must be an object");
             return false;
         };
         for key in &keys {
-            if !allowed.contains(&key.as_str()) {
+            if !words(allowed).any(|k| k == key) {
                 self.unknown_field(key, allowed);
             }
         }
@@ -366,7 +329,7 @@ impl Reader {
         &mut self,
         obj: &S,
         key: &str,
-        allowed: &[&str],
+        allowed: &str,
         f: &mut dyn FnMut(&mut Reader, &S),
     ) {
         if let Some((v, len)) = self.enter(obj, key, allowed) {
@@ -376,7 +339,7 @@ impl Reader {
     }
 
     /// Enters the object at `key` of `obj` (if present), checking its keys.
-    fn enter<S: Source>(&mut self, obj: &S, key: &str, allowed: &[&str]) -> Option<(S, usize)> {
+    fn enter<S: Source>(&mut self, obj: &S, key: &str, allowed: &str) -> Option<(S, usize)> {
         let v = self.member(obj, key)?;
         let len = self.push_key(key);
         if self.object(&v, allowed) {

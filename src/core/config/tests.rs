@@ -512,7 +512,7 @@ fn hostile_documents_do_not_panic() {
 // ---- the JSON Schema and the reader agree ----
 
 /// The objects of a config: where each sits in [`full`], its schema, and the reader's keys.
-const OBJECTS: &[(&str, &str, &[&str])] = &[
+const OBJECTS: &[(&str, &str, &str)] = &[
     ("", "#", read::CONFIG_KEYS),
     ("/steps/0", "#/$defs/Step", read::STEP_KEYS),
     ("/selectors", "#/$defs/Selectors", read::SELECTOR_KEYS),
@@ -555,7 +555,7 @@ fn schema_and_reader_accept_the_same_keys() {
         let object = schema_object(&schema, reference);
         assert_eq!(object["additionalProperties"], json!(false), "{reference}");
         let schema_keys = sorted(object["properties"].as_object().unwrap().keys().cloned());
-        let reader = sorted(reader_keys.iter().map(|k| k.to_string()));
+        let reader = sorted(read::words(reader_keys).map(|k| k.to_string()));
         assert_eq!(schema_keys, reader, "{reference}: schema vs reader keys");
         let doc_keys = sorted(
             doc.pointer(at)
@@ -587,13 +587,13 @@ fn schema_required_keys_are_exactly_the_ones_the_reader_requires() {
             .as_array()
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        for key in *reader_keys {
+        for key in read::words(reader_keys) {
             let mut doc = full();
             doc.pointer_mut(at)
                 .unwrap()
                 .as_object_mut()
                 .unwrap()
-                .remove(*key);
+                .remove(key);
             let path = format!(
                 "{}.{key}",
                 at.trim_start_matches('/')
@@ -603,7 +603,7 @@ fn schema_required_keys_are_exactly_the_ones_the_reader_requires() {
             let path = path.trim_start_matches('.').to_string();
             let missing = format!("{path}: required field missing");
             let errs = errors(doc);
-            if required.contains(key) {
+            if required.contains(&key) {
                 // (Removing `steps` also orphans the tip's step: only the first error counts.)
                 assert_eq!(errs.first(), Some(&missing), "{reference} requires {key}");
             } else {
