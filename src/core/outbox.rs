@@ -353,7 +353,11 @@ impl Outbox {
             self.bytes -= e.json.len();
             n += 1;
         }
-        self.pending.drain(..n);
+        let mut i = 0;
+        self.retain(&mut |_| {
+            i += 1;
+            i > n
+        });
         self.dropped += n as u64;
         self.dropped_unsaved += n as u64;
         self.stats.dropped += n as u64;
@@ -548,8 +552,13 @@ impl Outbox {
                 self.acked.push(e.id().to_string());
             }
         }
-        self.pending.retain(|e| !e.flight);
+        self.retain(&mut |e| !e.flight);
         n
+    }
+
+    /// `pending.retain` (one copy for its callers: wasm bytes).
+    fn retain(&mut self, keep: &mut dyn FnMut(&Entry) -> bool) {
+        self.pending.retain(keep);
     }
 
     /// The browser came back online: send what waits now, without waiting out a backoff.
@@ -679,7 +688,7 @@ impl Outbox {
         let Some(rest) = stored.strip_prefix(SNAPSHOT_MAGIC) else {
             return 0;
         };
-        let mut heads: Vec<(u64, String)> = Vec::new();
+        let mut heads: Vec<(u64, &str)> = Vec::new();
         let mut entries: Vec<(u64, &str)> = Vec::new();
         let mut acked: Vec<&str> = Vec::new();
         let mut stored_dropped = 0;
@@ -691,7 +700,7 @@ impl Outbox {
                 (Some("d"), Some(n), None) => stored_dropped = parse_u64(n).unwrap_or(0),
                 (Some("h"), Some(i), Some(h)) => {
                     if let Some(i) = parse_u64(i) {
-                        heads.push((i, h.to_string()));
+                        heads.push((i, h));
                     }
                 }
                 (Some("a"), Some(id), None) if is_uuid(id) => acked.push(id),

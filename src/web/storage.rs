@@ -21,11 +21,13 @@ impl Store {
         }
     }
 
-    fn storage() -> Option<Storage> {
+    /// The page's localStorage, if it has one and it may be used.
+    pub fn storage() -> Option<Storage> {
         dom::window().local_storage().ok().flatten()
     }
 
-    fn key(&self, name: &str) -> String {
+    /// The full key of `name`.
+    pub fn key(&self, name: &str) -> String {
         [&self.prefix, name].concat()
     }
 
@@ -34,11 +36,9 @@ impl Store {
         Self::storage()?.get_item(&self.key(name)).ok().flatten()
     }
 
-    /// Stores `text` under `name`.
-    pub fn set(&self, name: &str, text: &str) {
-        if let Some(s) = Self::storage() {
-            let _ = s.set_item(&self.key(name), text);
-        }
+    /// Stores `text` under `name`; `false` if it could not (no storage, quota, blocked).
+    pub fn set(&self, name: &str, text: &str) -> bool {
+        Self::storage().is_some_and(|s| s.set_item(&self.key(name), text).is_ok())
     }
 
     /// Removes `name`.

@@ -7,15 +7,14 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Uint8Array};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::Storage;
-
 use super::dom::{self, get, set, Listener};
+use super::storage::Store;
 use crate::core::outbox::{self, lease, Outbox, OutboxConfig, Outcome, Priority};
 use crate::core::output::{Event, EventBody};
 use crate::core::signal::{Severity, SignalKind};
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -106,7 +105,8 @@ enum Sending {
 /// Sends engine events to the collector without losing them (see the module docs).
 pub struct Transport {
     url: String,
-    site: String,
+    /// `unstuck:<site>:*` in localStorage: the queue (`outbox`) and the lease (`lease`).
+    store: Store,
     session: String,
     outbox: Outbox,
     privacy: Privacy,
@@ -136,7 +136,7 @@ impl Transport {
         });
         let mut t = Transport {
             url,
-            site: site.into(),
+            store: Store::new(site),
             session: session.into(),
             outbox: Outbox::new(OutboxConfig::default(), site, SDK, session, None),
             privacy,
@@ -174,9 +174,7 @@ impl Transport {
         }
         self.privacy = Privacy::NoConsent;
         self.outbox.clear();
-        if let Some(s) = storage() {
-            let _ = s.remove_item(&self.key("outbox"));
-        }
+        self.store.remove("outbox");
     }
 
     /// Queues one event (and stores the queue at once, so a closed tab keeps it).
@@ -264,12 +262,8 @@ impl Transport {
         self.poll(now);
     }
 
-    fn key(&self, name: &str) -> String {
-        ["unstuck:", &self.site, ":", name].concat()
-    }
-
     fn read(&self) -> Option<String> {
-        storage()?.get_item(&self.key("outbox")).ok().flatten()
+        self.store.get("outbox")
     }
 
     /// Takes in what other tabs stored, unless storage still holds this tab's own last write.
@@ -288,12 +282,12 @@ impl Transport {
             return;
         }
         self.sync(now);
-        let Some(s) = storage() else {
+        if Store::storage().is_none() {
             return;
-        };
+        }
         let text = self.outbox.snapshot();
         // A quota error leaves the queue in memory (same bounds); the next write tries again.
-        if s.set_item(&self.key("outbox"), &text).is_ok() {
+        if self.store.set("outbox", &text) {
             self.outbox.on_persisted();
             self.written = Some(text);
         }
@@ -308,7 +302,7 @@ impl Transport {
         if let Some(request) = request {
             let options = Object::new();
             set(&options, "ifAvailable", &JsValue::TRUE);
-            let name = JsValue::from_str(&self.key("send"));
+            let name = JsValue::from_str(&self.store.key("send"));
             let cb = self.step(LOCKED, self.steps.as_ref());
             match request.call3(&locks, &name, &options, &cb) {
                 Ok(p) => {
@@ -318,14 +312,13 @@ impl Transport {
             }
             return;
         }
-        let Some(s) = storage() else {
+        if Store::storage().is_none() {
             // No storage, no other tab to share it with: just send.
             return self.send(now);
-        };
-        let key = self.key("lease");
-        let held = s.get_item(&key).ok().flatten();
+        }
+        let held = self.store.get("lease");
         if !lease::may_take(held.as_deref(), &self.tab, now)
-            || s.set_item(&key, &lease::claim(&self.tab, now)).is_err()
+            || !self.store.set("lease", &lease::claim(&self.tab, now))
         {
             return self.busy();
         }
@@ -382,16 +375,12 @@ impl Transport {
     fn settle(&mut self) {
         if let Some(release) = self.release.take() {
             let _ = release.call0(&JsValue::NULL);
-        } else if let Some(s) = storage() {
-            let key = self.key("lease");
-            let mine = s
-                .get_item(&key)
-                .ok()
-                .flatten()
-                .is_some_and(|v| v.split(' ').next() == Some(self.tab.as_str()));
-            if mine {
-                let _ = s.remove_item(&key);
-            }
+        } else if self
+            .store
+            .get("lease")
+            .is_some_and(|v| v.split(' ').next() == Some(self.tab.as_str()))
+        {
+            self.store.remove("lease");
         }
         self.sending = Sending::Idle;
     }
@@ -470,21 +459,12 @@ fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> JsValue {
     r.unwrap_or(JsValue::UNDEFINED)
 }
 
-fn storage() -> Option<Storage> {
-    dom::window().local_storage().ok().flatten()
-}
-
 /// Fills `buf` from `crypto.getRandomValues` (`Math.random` only if that is missing).
 pub fn fill_random(buf: &mut [u8]) {
-    let crypto = get(&dom::window(), "crypto");
-    let arr = Uint8Array::new_with_length(buf.len() as u32);
-    let filled = get(&crypto, "getRandomValues")
-        .dyn_into::<Function>()
-        .ok()
-        .is_some_and(|f| f.call1(&crypto, &arr).is_ok());
-    if filled {
-        arr.copy_to(buf);
-    } else {
+    let filled = dom::window()
+        .crypto()
+        .is_ok_and(|c| c.get_random_values_with_u8_array(buf).is_ok());
+    if !filled {
         for b in buf.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
