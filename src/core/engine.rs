@@ -150,20 +150,32 @@ impl Engine {
 
     /// The state a `Persist` would carry now.
     pub fn state(&self) -> State {
-        let mut s = self.state.clone();
-        s.step = self.step_id(self.step);
-        s.completed = self
-            .config
-            .steps
-            .iter()
-            .zip(&self.done)
-            .filter(|(_, d)| **d)
-            .map(|(s, _)| s.id.clone())
-            .collect();
-        s.struggle = self.struggle.signals().to_vec();
-        s.major_raised = self.struggle.is_major();
-        s.last_seen = self.now;
-        s
+        // Field by field: `self.state`'s own step, completed and struggle are stale, so they
+        // are not cloned only to be replaced.
+        let s = &self.state;
+        State {
+            session: s.session.clone(),
+            user: s.user.clone(),
+            traits: s.traits.clone(),
+            step: self.step_id(self.step),
+            completed: self
+                .config
+                .steps
+                .iter()
+                .zip(&self.done)
+                .filter(|(_, d)| **d)
+                .map(|(s, _)| s.id.clone())
+                .collect(),
+            onboarding_complete: s.onboarding_complete,
+            signup_at: s.signup_at,
+            tier: s.tier,
+            checkpoints: s.checkpoints.clone(),
+            retired_tips: s.retired_tips.clone(),
+            tip_shown_at: s.tip_shown_at.clone(),
+            struggle: self.struggle.signals().to_vec(),
+            major_raised: self.struggle.is_major(),
+            last_seen: self.now,
+        }
     }
 
     /// Feeds one input. Timers due by `now_ms` run first, at their own times.
@@ -523,7 +535,7 @@ impl Engine {
                 .on_signal(&self.config, f.kind, f.severity, now);
             major = major.or(cause);
             self.dirty |= recorded;
-            self.emit(now, &f);
+            self.emit(now, f);
         }
         if let Some(cause) = major {
             self.raise_major(now, cause);
@@ -549,22 +561,23 @@ impl Engine {
                 cause.detail(&self.config),
             )
         };
-        self.emit(now, &f);
+        self.emit(now, f);
     }
 
-    fn emit(&mut self, now: Millis, f: &Fire) {
+    fn emit(&mut self, now: Millis, mut f: Fire) {
         let s = Signal {
             kind: f.kind,
             step: self.step_id(f.step),
             severity: f.severity,
             count: f.count,
-            detail: f.detail.clone(),
+            // The tips only look at the kind, step and code.
+            detail: core::mem::take(&mut f.detail),
         };
         self.out.push(Output::Signal(s.clone()));
         self.event(now, EventBody::Signal(s));
         if self
             .tips
-            .on_signal(&self.config, &mut self.state, now, f, &mut self.out)
+            .on_signal(&self.config, &mut self.state, now, &f, &mut self.out)
         {
             self.dirty = true;
         }
