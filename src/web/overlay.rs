@@ -67,7 +67,10 @@ fn render(s: &OverlayState) -> String {
     let mut out = String::from("unstuck debug\nstep: ");
     out += s.step.as_deref().unwrap_or("-");
     out += " (";
-    out += &((s.progress.clamp(0.0, 1.0) * 100.0 + 0.5) as u32).to_string();
+    crate::core::json::push_u64(
+        &mut out,
+        ((s.progress.clamp(0.0, 1.0) * 100.0 + 0.5) as u32).into(),
+    );
     out += "%)\ntier: ";
     out += match s.tier {
         None => "-",

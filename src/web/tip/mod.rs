@@ -291,23 +291,19 @@ impl Inner {
         let card = rect(&self.card);
         let spot = place(anchor, card.w, card.h, vw, vh, self.rtl);
         // CSSOM, not the style attribute: allowed under a CSP without 'unsafe-inline'.
-        let at = |x: f64, y: f64| ["left:", &px(x), "px;top:", &px(y), "px;"].concat();
-        let card = at(spot.x as f64, spot.y as f64) + "visibility:visible";
-        self.card.style().set_css_text(&card);
-        let ring = match anchor.filter(|_| self.ring_on.get()) {
-            Some(r) => {
-                let size = [
-                    "width:",
-                    &px(r.w + 8.0),
-                    "px;height:",
-                    &px(r.h + 8.0),
-                    "px;",
-                ]
-                .concat();
-                at(r.x - 4.0, r.y - 4.0) + &size + "display:block"
-            }
-            None => String::new(),
-        };
+        let mut css = String::new();
+        px(&mut css, "left", spot.x as f64);
+        px(&mut css, "top", spot.y as f64);
+        css += "visibility:visible";
+        self.card.style().set_css_text(&css);
+        let mut ring = String::new();
+        if let Some(r) = anchor.filter(|_| self.ring_on.get()) {
+            px(&mut ring, "left", r.x - 4.0);
+            px(&mut ring, "top", r.y - 4.0);
+            px(&mut ring, "width", r.w + 8.0);
+            px(&mut ring, "height", r.h + 8.0);
+            ring += "display:block";
+        }
         self.ring.style().set_css_text(&ring);
     }
 
@@ -460,8 +456,11 @@ fn rect(el: &Element) -> Rect {
     }
 }
 
-/// `v` as a whole number of CSS pixels, without the unit (never negative: u32 formatting
-/// is in the wasm anyway, i32 and f64 are not).
-fn px(v: f64) -> String {
-    (v.max(0.0) as u32).to_string()
+/// Appends `name:Vpx;` to `css`, `v` as a whole number of CSS pixels (never negative), through
+/// the JSON writer's integer digits: no `core::fmt` for it.
+fn px(css: &mut String, name: &str, v: f64) {
+    *css += name;
+    css.push(':');
+    crate::core::json::push_u64(css, (v.max(0.0) as u32).into());
+    *css += "px;";
 }

@@ -646,9 +646,14 @@ fn stays_inside_a_phone_viewport() {
 
 #[wasm_bindgen_test]
 fn pixels_as_text() {
-    assert_eq!(super::px(0.0), "0");
-    assert_eq!(super::px(344.7), "344");
-    assert_eq!(super::px(-4.0), "0", "never off the start edge");
+    let px = |v| {
+        let mut css = String::new();
+        super::px(&mut css, "left", v);
+        css
+    };
+    assert_eq!(px(0.0), "left:0px;");
+    assert_eq!(px(344.7), "left:344px;");
+    assert_eq!(px(-4.0), "left:0px;", "never off the start edge");
 }
 
 /// The shell drops the view from inside `on_event` (a dismissal ends the tip): the listener
