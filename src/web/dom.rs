@@ -54,8 +54,13 @@ pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Option<String> {
 
 /// `value` as the plain JS object `JSON.parse` makes of its JSON (what callbacks receive).
 pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
-    json(value)
-        .and_then(|t| js_sys::JSON::parse(&t).ok())
+    parse(json(value))
+}
+
+// Not generic: one copy for every type `to_js` serializes.
+#[inline(never)]
+fn parse(json: Option<String>) -> JsValue {
+    json.and_then(|t| js_sys::JSON::parse(&t).ok())
         .unwrap_or(JsValue::NULL)
 }
 

@@ -320,12 +320,12 @@ impl Shell {
             TipEvent::Dismissed(reason) => {
                 self.tips.retain(|t| t.0 != tip);
                 set(&ev, "type", &JsValue::from_str("dismissed"));
-                set(&ev, "reason", &to_js(&reason));
+                set(&ev, "reason", &JsValue::from_str(reason.as_str()));
                 self.emits.push(("tip", ev.into()));
                 self.input(Input::TipDismissed { tip, reason });
             }
             TipEvent::Acted(action) => {
-                set(&ev, "action", &to_js(&action));
+                set(&ev, "action", &JsValue::from_str(action.as_str()));
                 self.emits.push(("action", ev.into()));
                 self.input(Input::TipActed {
                     tip: tip.clone(),
