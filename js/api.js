@@ -66,17 +66,18 @@ export function createApi(debug, report) {
     }
   };
   const api = { __unstuck: 1 };
-  for (const m of METHODS) {
+  // The wasm's `call` takes the method's index in METHODS (src/web/mod.rs keeps the order).
+  METHODS.forEach((m, i) => {
     api[m] = (...args) => {
       if (m === "debug") debug = !!args[0];
       if (state === "loading") queue.push([m, args]);
-      else if (state === "ready") guard(() => wasm.call(m, args[0], args[1]));
+      else if (state === "ready") guard(() => wasm.call(i, args[0], args[1]));
       if (m === "shutdown") {
         listeners = {};
         off("shut down");
       }
     };
-  }
+  });
   api.on = (kind, cb) => {
     if (!KINDS.includes(kind) || typeof cb !== "function") {
       say("on(): unknown event or no callback", kind);

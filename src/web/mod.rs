@@ -155,43 +155,46 @@ pub fn start(
     Ok(())
 }
 
-/// Every API method in one export: `call(name, a, b)`. One entry point instead of fourteen
-/// keeps the wasm and its glue small; each method is documented on its function below.
+/// Every API method in one export: `call(method, a, b)`, `method` the method's index in
+/// js/api.js `METHODS` (identify, step, progress, fieldCompleted, completeStep, complete, error,
+/// helpOpened, helpClosed, requestHelp, track, consent, debug, shutdown). One entry point
+/// instead of fourteen, and numbers instead of names, keep the wasm and its glue small; each
+/// method is documented on its function below.
 #[wasm_bindgen]
-pub fn call(name: &str, a: JsValue, b: JsValue) -> Result<(), JsError> {
-    match name {
-        "identify" => identify(a, b),
-        "step" => step(a),
-        "progress" => progress(a, b),
-        "fieldCompleted" => field_completed(a, b),
-        "completeStep" => complete_step(a),
-        "complete" => {
+pub fn call(method: u32, a: JsValue, b: JsValue) -> Result<(), JsError> {
+    match method {
+        0 => identify(a, b),
+        1 => step(a),
+        2 => progress(a, b),
+        3 => field_completed(a, b),
+        4 => complete_step(a),
+        5 => {
             complete();
             Ok(())
         }
-        "error" => error(a),
-        "helpOpened" => {
+        6 => error(a),
+        7 => {
             help_opened(a);
             Ok(())
         }
-        "helpClosed" => {
+        8 => {
             help_closed();
             Ok(())
         }
-        "requestHelp" => {
+        9 => {
             request_help();
             Ok(())
         }
-        "track" => track(a, b),
-        "consent" => {
+        10 => track(a, b),
+        11 => {
             consent(a.as_bool() == Some(true));
             Ok(())
         }
-        "debug" => {
+        12 => {
             debug(a.as_bool() == Some(true));
             Ok(())
         }
-        "shutdown" => {
+        13 => {
             shutdown();
             Ok(())
         }

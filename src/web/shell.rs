@@ -363,6 +363,12 @@ impl Shell {
         }
     }
 
+    /// Whether storage and sending are allowed, and debug is on (tests only).
+    #[cfg(test)]
+    pub fn flags(&self) -> (bool, bool) {
+        (self.opts.consent, self.opts.debug)
+    }
+
     /// The event transport (its asynchronous callbacks come back through [`super::with`]).
     pub fn transport(&mut self) -> &mut Transport {
         &mut self.transport

@@ -522,3 +522,70 @@ fn floats_and_values_are_written_as_serde_json_writes_them() {
         Some("rage_click")
     );
 }
+
+/// `call(method, a, b)` takes the method's index in js/api.js `METHODS`: each index reaches the
+/// method of that name.
+#[wasm_bindgen_test]
+fn call_indices_follow_the_js_method_list() {
+    let api = include_str!("../../js/api.js");
+    let list = api.split("const METHODS = [").nth(1).unwrap();
+    let list = list.split(']').next().unwrap();
+    let names: Vec<&str> = list
+        .split(',')
+        .map(|n| n.trim().trim_matches('"'))
+        .collect();
+    assert_eq!(names.len(), 14, "{names:?}");
+    let seen = start(Config {
+        steps: vec![step("a")],
+        ..Config::default()
+    });
+    let flags = || super::SHELL.with(|s| s.borrow().as_ref().map(|s| s.flags()));
+    let text = |s: &str| JsValue::from_str(s);
+    for (i, name) in names.iter().enumerate() {
+        let (a, b) = match *name {
+            "identify" => (text("u1"), js_sys::Object::new().into()),
+            "progress" => (text("a"), JsValue::from_f64(0.5)),
+            "fieldCompleted" => (text("a"), text("f")),
+            "error" => (
+                JSON::parse(r#"{"kind":"network"}"#).unwrap(),
+                JsValue::UNDEFINED,
+            ),
+            "consent" | "debug" => (JsValue::TRUE, JsValue::UNDEFINED),
+            _ => (
+                text(if *name == "track" { "t" } else { "a" }),
+                JsValue::UNDEFINED,
+            ),
+        };
+        let before = seen.borrow().len();
+        let flags_before = flags();
+        super::call(i as u32, a, b).unwrap_or_else(|_| panic!("{name} failed"));
+        let fed: Vec<Input> = seen.borrow()[before..].to_vec();
+        let ok = match *name {
+            "identify" => matches!(&fed[..], [Input::Identify { user, .. }] if user == "u1"),
+            "step" => matches!(&fed[..], [Input::StepEntered { step }] if step == "a"),
+            "progress" => {
+                matches!(&fed[..], [Input::StepProgress { fraction, .. }] if *fraction == 0.5)
+            }
+            "fieldCompleted" => {
+                matches!(&fed[..], [Input::FieldCompleted { field, .. }] if field == "f")
+            }
+            "completeStep" => matches!(&fed[..], [Input::StepCompleted { step }] if step == "a"),
+            "complete" => matches!(&fed[..], [Input::OnboardingCompleted]),
+            "error" => matches!(&fed[..], [Input::Error(e)] if e.kind == ErrorKind::Network),
+            "helpOpened" => matches!(&fed[..], [Input::HelpOpened { topic }] if topic == "a"),
+            "helpClosed" => matches!(&fed[..], [Input::HelpClosed]),
+            "requestHelp" => matches!(&fed[..], [Input::HelpRequested]),
+            "track" => matches!(&fed[..], [Input::Track { name, .. }] if name == "t"),
+            "consent" => {
+                fed.is_empty()
+                    && flags_before == Some((false, false))
+                    && flags() == Some((true, false))
+            }
+            "debug" => fed.is_empty() && flags() == Some((true, true)),
+            "shutdown" => fed.is_empty() && flags().is_none(),
+            _ => false,
+        };
+        assert!(ok, "method {i} ({name}) fed {fed:?}, flags {:?}", flags());
+    }
+    assert!(super::call(14, JsValue::UNDEFINED, JsValue::UNDEFINED).is_err());
+}
