@@ -268,7 +268,22 @@ impl Reader {
 
     /// An optional non-empty string.
     fn string<S: Source>(&mut self, obj: &S, key: &str) -> Option<String> {
-        let v = self.member(obj, key)?;
+        self.text(obj, key, false)
+    }
+
+    /// A required non-empty string.
+    fn required_string<S: Source>(&mut self, obj: &S, key: &str) -> Option<String> {
+        self.text(obj, key, true)
+    }
+
+    /// A non-empty string; `required` reports it missing. One look-up for both.
+    fn text<S: Source>(&mut self, obj: &S, key: &str, required: bool) -> Option<String> {
+        let Some(v) = self.member(obj, key) else {
+            if required {
+                self.error_at(key, "required field missing");
+            }
+            return None;
+        };
         match v.as_str() {
             Some(s) if blank(&s) => {
                 self.error_at(key, "must not be empty");
@@ -282,18 +297,15 @@ impl Reader {
         }
     }
 
-    /// A required non-empty string.
-    fn required_string<S: Source>(&mut self, obj: &S, key: &str) -> Option<String> {
-        if self.member(obj, key).is_none() {
-            self.error_at(key, "required field missing");
+    /// An array at `key`: its value and length; `None` (after an error) if not an array, or
+    /// if absent (an error too when `required`).
+    fn array<S: Source>(&mut self, obj: &S, key: &str, required: bool) -> Option<(S, usize)> {
+        let Some(v) = self.member(obj, key) else {
+            if required {
+                self.error_at(key, "required field missing");
+            }
             return None;
-        }
-        self.string(obj, key)
-    }
-
-    /// An array at `key`: its value and length; `None` (after an error) if not an array.
-    fn array<S: Source>(&mut self, obj: &S, key: &str) -> Option<(S, usize)> {
-        let v = self.member(obj, key)?;
+        };
         match v.len() {
             Some(n) => Some((v, n)),
             None => {
@@ -306,7 +318,7 @@ impl Reader {
     /// An array of non-empty strings.
     fn strings<S: Source>(&mut self, obj: &S, key: &str) -> Vec<String> {
         let mut out = Vec::new();
-        let Some((arr, n)) = self.array(obj, key) else {
+        let Some((arr, n)) = self.array(obj, key, false) else {
             return out;
         };
         let len = self.push_key(key);
@@ -382,11 +394,7 @@ impl Reader {
 
     fn steps<S: Source>(&mut self, doc: &S) -> Vec<Step> {
         let mut steps: Vec<Step> = Vec::new();
-        if self.member(doc, "steps").is_none() {
-            self.error_at("steps", "required field missing");
-            return steps;
-        }
-        let Some((arr, n)) = self.array(doc, "steps") else {
+        let Some((arr, n)) = self.array(doc, "steps", true) else {
             return steps;
         };
         let len = self.push_key("steps");
@@ -528,7 +536,7 @@ impl Reader {
 
     fn tips<S: Source>(&mut self, doc: &S, steps: &[Step], disabled: &[SignalKind]) -> Vec<Tip> {
         let mut tips: Vec<Tip> = Vec::new();
-        let Some((arr, n)) = self.array(doc, "tips") else {
+        let Some((arr, n)) = self.array(doc, "tips", false) else {
             return tips;
         };
         let len = self.push_key("tips");
