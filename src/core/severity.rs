@@ -167,8 +167,17 @@ impl Tracker {
     }
 
     fn trim(&mut self, window: Millis, now: Millis) {
-        self.signals
-            .retain(|&(_, t)| now.saturating_sub(t) <= window);
+        // `retain` by hand: the std one's guard and two loops cost more wasm than this.
+        let v = &mut self.signals;
+        let mut k = 0;
+        for i in 0..v.len() {
+            let s = v[i];
+            if now.saturating_sub(s.1) <= window {
+                v[k] = s;
+                k += 1;
+            }
+        }
+        v.truncate(k);
     }
 
     /// Struggle for routing at `now`: major once raised, minor with a counted signal in the

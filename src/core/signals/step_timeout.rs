@@ -42,7 +42,15 @@ impl Detector for StepTimeout {
                 }
             }
             Input::StepCompleted { .. } => {
-                self.open.retain(|o| !ctx.is_done(o.step));
+                // `retain` by hand (order kept): smaller in the wasm than the std one.
+                let mut k = 0;
+                for i in 0..self.open.len() {
+                    if !ctx.is_done(self.open[i].step) {
+                        self.open.swap(k, i);
+                        k += 1;
+                    }
+                }
+                self.open.truncate(k);
             }
             _ => {}
         }
