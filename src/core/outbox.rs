@@ -576,21 +576,21 @@ impl Outbox {
     /// reported once, by an acknowledged batch.
     pub fn on_hidden(&self, now_ms: Millis) -> Vec<String> {
         let mut out = Vec::new();
-        let mut heads: Vec<usize> = Vec::new();
-        for e in &self.pending {
-            if !heads.contains(&e.head) {
-                heads.push(e.head);
-            }
-        }
         let limit = self.cfg.max_body_bytes - 2;
-        for h in heads {
-            let open = self.envelope_open(h, now_ms, 0);
-            let mut body = open.clone();
+        for (i, first) in self.pending.iter().enumerate() {
+            let h = first.head;
+            if self.pending[..i].iter().any(|e| e.head == h) {
+                continue; // this attribution's bodies are out already
+            }
+            let mut body = self.envelope_open(h, now_ms, 0);
             let mut n = 0;
-            for e in self.pending.iter().filter(|e| e.head == h) {
+            for e in self.pending[i..].iter().filter(|e| e.head == h) {
                 if n > 0 && body.len() + 1 + e.json.len() > limit {
                     body.push_str("]}");
-                    out.push(std::mem::replace(&mut body, open.clone()));
+                    out.push(std::mem::replace(
+                        &mut body,
+                        self.envelope_open(h, now_ms, 0),
+                    ));
                     n = 0;
                 }
                 if n > 0 {
@@ -694,18 +694,25 @@ impl Outbox {
         let mut stored_dropped = 0;
         let mut stored_seq = None;
         for line in rest.split('\n') {
-            let mut f = line.splitn(3, '\t');
-            match (f.next(), f.next(), f.next()) {
-                (Some("q"), Some(session), Some(seq)) => stored_seq = Some((session, seq)),
-                (Some("d"), Some(n), None) => stored_dropped = parse_u64(n).unwrap_or(0),
-                (Some("h"), Some(i), Some(h)) => {
-                    if let Some(i) = parse_u64(i) {
+            // `tag \t a [\t b]`, where `b` is the rest of the line.
+            let Some((tag, fields)) = line.split_once('\t') else {
+                continue;
+            };
+            let (a, b) = match fields.split_once('\t') {
+                Some((a, b)) => (a, Some(b)),
+                None => (fields, None),
+            };
+            match (tag, b) {
+                ("q", Some(seq)) => stored_seq = Some((a, seq)),
+                ("d", None) => stored_dropped = parse_u64(a).unwrap_or(0),
+                ("h", Some(h)) => {
+                    if let Some(i) = parse_u64(a) {
                         heads.push((i, h));
                     }
                 }
-                (Some("a"), Some(id), None) if is_uuid(id) => acked.push(id),
-                (Some("e"), Some(i), Some(json)) => {
-                    if let Some(i) = parse_u64(i) {
+                ("a", None) if is_uuid(a) => acked.push(a),
+                ("e", Some(json)) => {
+                    if let Some(i) = parse_u64(a) {
                         if event_id(json).is_some() && json.ends_with('}') {
                             entries.push((i, json));
                         }
