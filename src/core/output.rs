@@ -1,5 +1,6 @@
 //! What the engine asks the outside world to do.
 
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use super::input::{DismissReason, ErrorInfo, TipAction, Traits};
@@ -63,13 +64,75 @@ pub struct ShowTip {
 }
 
 /// An event for the server. Ids are assigned later by the outbox.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+///
+/// Written as one flat object: `t`, the body's `type`, then the body's fields (those of the
+/// inner struct for `error`, `signal` and `tier`), as `#[serde(flatten)]` over the internally
+/// tagged [`EventBody`] writes it (a test holds the two together).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     /// When it happened.
     pub t: Millis,
     /// What happened.
-    #[serde(flatten)]
     pub body: EventBody,
+}
+
+// By hand: the derive's flatten and tag wrappers (FlatMapSerializer, TaggedSerializer) cost
+// far more wasm than the same calls on one map.
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("t", &self.t)?;
+        m.serialize_entry("type", self.body.name())?;
+        match &self.body {
+            EventBody::Identify { user, traits } => {
+                m.serialize_entry("user", user)?;
+                m.serialize_entry("traits", traits)?;
+            }
+            EventBody::StepEntered { step } => m.serialize_entry("step", step)?,
+            EventBody::StepCompleted { step, progress } => {
+                m.serialize_entry("step", step)?;
+                m.serialize_entry("progress", progress)?;
+            }
+            EventBody::OnboardingCompleted | EventBody::HelpRequested => {}
+            EventBody::Error(e) => {
+                m.serialize_entry("step", &e.step)?;
+                m.serialize_entry("kind", &e.kind)?;
+                m.serialize_entry("code", &e.code)?;
+                m.serialize_entry("message", &e.message)?;
+                m.serialize_entry("field", &e.field)?;
+            }
+            EventBody::Signal(g) => {
+                m.serialize_entry("kind", &g.kind)?;
+                m.serialize_entry("step", &g.step)?;
+                m.serialize_entry("severity", &g.severity)?;
+                m.serialize_entry("count", &g.count)?;
+                m.serialize_entry("detail", &g.detail)?;
+            }
+            EventBody::TipShown { tip, step } => {
+                m.serialize_entry("tip", tip)?;
+                m.serialize_entry("step", step)?;
+            }
+            EventBody::TipDismissed { tip, reason } => {
+                m.serialize_entry("tip", tip)?;
+                m.serialize_entry("reason", reason)?;
+            }
+            EventBody::TipActed { tip, action } => {
+                m.serialize_entry("tip", tip)?;
+                m.serialize_entry("action", action)?;
+            }
+            EventBody::Tier(d) => {
+                m.serialize_entry("tier", &d.tier)?;
+                m.serialize_entry("checkpoint", &d.checkpoint)?;
+                m.serialize_entry("changed", &d.changed)?;
+                m.serialize_entry("reason", &d.reason)?;
+            }
+            EventBody::Track { name, props } => {
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("props", props)?;
+            }
+        }
+        m.end()
+    }
 }
 
 /// The kinds of event sent to the server.
@@ -133,4 +196,129 @@ pub enum EventBody {
         /// Properties as JSON text.
         props: Option<String>,
     },
+}
+
+impl EventBody {
+    /// The snake_case `type` of this event.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventBody::Identify { .. } => "identify",
+            EventBody::StepEntered { .. } => "step_entered",
+            EventBody::StepCompleted { .. } => "step_completed",
+            EventBody::OnboardingCompleted => "onboarding_completed",
+            EventBody::Error(_) => "error",
+            EventBody::Signal(_) => "signal",
+            EventBody::TipShown { .. } => "tip_shown",
+            EventBody::TipDismissed { .. } => "tip_dismissed",
+            EventBody::TipActed { .. } => "tip_acted",
+            EventBody::HelpRequested => "help_requested",
+            EventBody::Tier(_) => "tier",
+            EventBody::Track { .. } => "track",
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::core::input::{ErrorKind, Traits};
+    use crate::core::routing::{Checkpoint, Tier};
+
+    /// What `Event` was before its hand-written impl: the derive with `flatten`.
+    #[derive(Serialize)]
+    struct Derived<'a> {
+        t: Millis,
+        #[serde(flatten)]
+        body: &'a EventBody,
+    }
+
+    fn bodies() -> Vec<EventBody> {
+        let signal = |step: Option<&str>| Signal {
+            kind: SignalKind::BackLoop,
+            step: step.map(String::from),
+            severity: Severity::Minor,
+            count: 2,
+            detail: String::from("went back 2 times within 10 min"),
+        };
+        let decision = |tier, checkpoint, changed| Decision {
+            tier,
+            checkpoint,
+            changed,
+            reason: String::from("24h: progress 10% below 20%"),
+        };
+        vec![
+            EventBody::Identify {
+                user: "u\"1".into(),
+                traits: Traits {
+                    high_value: true,
+                    enterprise: false,
+                    sales_qualified: true,
+                },
+            },
+            EventBody::Identify {
+                user: String::new(),
+                traits: Traits::default(),
+            },
+            EventBody::StepEntered { step: "a".into() },
+            EventBody::StepCompleted {
+                step: "a".into(),
+                progress: 0.25,
+            },
+            EventBody::StepCompleted {
+                step: "b".into(),
+                progress: 1.0,
+            },
+            EventBody::OnboardingCompleted,
+            EventBody::Error(ErrorInfo::default()),
+            EventBody::Error(ErrorInfo {
+                step: Some("import".into()),
+                kind: ErrorKind::Integration,
+                code: Some("E_AUTH".into()),
+                message: Some("bad <token>".into()),
+                field: Some("key".into()),
+            }),
+            EventBody::Signal(signal(None)),
+            EventBody::Signal(signal(Some("team"))),
+            EventBody::TipShown {
+                tip: "t".into(),
+                step: None,
+            },
+            EventBody::TipShown {
+                tip: "t".into(),
+                step: Some("s".into()),
+            },
+            EventBody::TipDismissed {
+                tip: "t".into(),
+                reason: DismissReason::Timeout,
+            },
+            EventBody::TipActed {
+                tip: "t".into(),
+                action: TipAction::ShowMe,
+            },
+            EventBody::HelpRequested,
+            EventBody::Tier(decision(Tier::HighTouch, Checkpoint::H24, true)),
+            EventBody::Tier(decision(Tier::Graduated, Checkpoint::Completed, false)),
+            EventBody::Track {
+                name: "x".into(),
+                props: None,
+            },
+            EventBody::Track {
+                name: "y".into(),
+                props: Some("{\"a\":[1,2]}".into()),
+            },
+        ]
+    }
+
+    #[test]
+    fn events_are_written_as_the_flatten_derive_wrote_them() {
+        for (i, body) in bodies().into_iter().enumerate() {
+            let t = 1_733_300_000_000 + i as u64;
+            let want = serde_json::to_string(&Derived { t, body: &body }).unwrap();
+            let ev = Event { t, body };
+            assert_eq!(serde_json::to_string(&ev).unwrap(), want);
+            // Inside an output, after its own tag, too.
+            let want = want.replacen('{', "{\"type\":\"event\",", 1);
+            assert_eq!(serde_json::to_string(&Output::Event(ev)).unwrap(), want);
+        }
+    }
 }
