@@ -136,7 +136,7 @@ pub fn closest(el: &Element, selector: &str) -> Option<Element> {
 pub fn field_name(el: &Element) -> Option<String> {
     get_str(el, "name")
         .filter(|n| !n.is_empty())
-        .or_else(|| Some(el.id()).filter(|n| !n.is_empty()))
+        .or_else(|| get_str(el, "id").filter(|n| !n.is_empty()))
 }
 
 /// The one closure type of every callback the browser calls directly (listeners, the observer,

@@ -322,15 +322,11 @@ impl Watch {
 
     /// The step the page shows now, if any.
     pub fn find_step(&self) -> Option<String> {
-        let loc = dom::window().location();
-        let (href, path) = (
-            loc.href().unwrap_or_default(),
-            loc.pathname().unwrap_or_default(),
-        );
-        let (search, hash) = (
-            loc.search().unwrap_or_default(),
-            loc.hash().unwrap_or_default(),
-        );
+        // Read as properties: each string getter binding costs more glue than the lookup.
+        let loc: JsValue = dom::window().location().into();
+        let part = |k| get_str(&loc, k).unwrap_or_default();
+        let (href, path, search, hash) =
+            (part("href"), part("pathname"), part("search"), part("hash"));
         for (id, selector, url) in &self.steps {
             if selector
                 .as_deref()
@@ -443,7 +439,7 @@ impl Watch {
             let topic = h
                 .get_attribute("data-unstuck-help")
                 .filter(|t| !t.is_empty())
-                .or_else(|| Some(h.id()).filter(|t| !t.is_empty()))
+                .or_else(|| get_str(&h, "id").filter(|t| !t.is_empty()))
                 .unwrap_or_else(|| "help".into());
             self.help_open = true;
             self.help_panel = h
@@ -595,9 +591,7 @@ impl Watch {
             for el in query_all(&root, sel) {
                 // An empty error container waiting for text is not an error yet.
                 let shows = visible(&el)
-                    && (el
-                        .text_content()
-                        .is_some_and(|t| t.bytes().any(|b| !b.is_ascii_whitespace()))
+                    && (text_of(&el).is_some_and(|t| t.bytes().any(|b| !b.is_ascii_whitespace()))
                         || el.matches(CONTROLS).unwrap_or(false)
                         || el.query_selector(CONTROLS).ok().flatten().is_some());
                 if shows && !marked.contains(&el) {
@@ -607,7 +601,7 @@ impl Watch {
         }
         for el in &marked {
             if !self.marked.contains(el) {
-                let text = el.text_content().and_then(|t| mask_message(&t));
+                let text = text_of(el).and_then(|t| mask_message(&t));
                 let code = text.is_none().then(|| "marked_invalid".to_string());
                 self.error(kind_of(el), code, text, marker_field(el), out);
             }
@@ -616,10 +610,7 @@ impl Watch {
 
         let mut alerts = Vec::new();
         for el in query_all(&root, ALERTS) {
-            let text = el
-                .text_content()
-                .and_then(|t| mask_message(&t))
-                .unwrap_or_default();
+            let text = text_of(&el).and_then(|t| mask_message(&t)).unwrap_or_default();
             let before = self.alerts.iter().find(|a| a.0 == el).map(|a| a.1.as_str());
             if !text.is_empty() && before != Some(text.as_str()) {
                 self.error(kind_of(&el), None, Some(text.clone()), None, out);
@@ -650,6 +641,11 @@ impl Watch {
     pub fn reset_help(&mut self) {
         self.help_open = false;
     }
+}
+
+/// An element's `textContent`.
+fn text_of(el: &Element) -> Option<String> {
+    get_str(el, "textContent")
 }
 
 /// The error kind declared by `data-unstuck-kind` on the element or an ancestor.
