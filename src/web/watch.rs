@@ -610,7 +610,9 @@ impl Watch {
 
         let mut alerts = Vec::new();
         for el in query_all(&root, ALERTS) {
-            let text = text_of(&el).and_then(|t| mask_message(&t)).unwrap_or_default();
+            let text = text_of(&el)
+                .and_then(|t| mask_message(&t))
+                .unwrap_or_default();
             let before = self.alerts.iter().find(|a| a.0 == el).map(|a| a.1.as_str());
             if !text.is_empty() && before != Some(text.as_str()) {
                 self.error(kind_of(&el), None, Some(text.clone()), None, out);
