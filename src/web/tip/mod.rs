@@ -447,12 +447,14 @@ fn find(selector: &str) -> Option<Element> {
 }
 
 fn rect(el: &Element) -> Rect {
-    let r = el.get_bounding_client_rect();
+    // Read as properties: four DOMRect getter bindings cost more than the lookups.
+    let r: JsValue = el.get_bounding_client_rect().into();
+    let n = |k| super::dom::get(&r, k).as_f64().unwrap_or(0.0);
     Rect {
-        x: r.left(),
-        y: r.top(),
-        w: r.width(),
-        h: r.height(),
+        x: n("left"),
+        y: n("top"),
+        w: n("width"),
+        h: n("height"),
     }
 }
 
