@@ -1051,3 +1051,122 @@ proptest! {
         run_two_tabs(ops)?;
     }
 }
+
+fn http_date_like() -> impl Strategy<Value = String> {
+    // Mostly valid fields (so whole dates parse often), each sometimes out of range or broken.
+    fn field(good: BoxedStrategy<String>, bad: &'static [&'static str]) -> BoxedStrategy<String> {
+        prop_oneof![12 => good, 1 => prop::sample::select(bad).prop_map(String::from)].boxed()
+    }
+    fn num(lo: u32, hi: u32) -> BoxedStrategy<String> {
+        prop_oneof![
+            4 => (lo..hi).prop_map(|n| n.to_string()),
+            1 => (lo..hi).prop_map(|n| format!("{n:02}")),
+        ]
+        .boxed()
+    }
+    let day = field(num(0, 33), &["", "x", "006", "+1"]);
+    let month = field(
+        prop::sample::select(&MONTH_NAMES[..])
+            .prop_map(String::from)
+            .boxed(),
+        &["", "nov", "Foo", "Janu", "Ja"],
+    );
+    let year = field(num(1965, 2200), &["", "99999", "19x0", "0"]);
+    let hms = (
+        field(num(0, 26), &["", "x"]),
+        field(num(0, 62), &["", "x"]),
+        field(num(0, 62), &["", "x"]),
+        0usize..12,
+    );
+    let time = hms.prop_map(|(h, m, s, shape)| match shape {
+        0 => format!("{h}:{m}"),
+        1 => format!("{h}:{m}:{s}:{s}"),
+        _ => format!("{h}:{m}:{s}"),
+    });
+    let zone = field(
+        Just("GMT".to_string()).boxed(),
+        &["", "PST", "GMT x", "gmt", "GMT "],
+    );
+    let weekday = field(
+        Just("Sun, ".to_string()).boxed(),
+        &["Sun,", "Sun,  ", "", "Thu, 0", "\u{e9}, "],
+    );
+    let gap = || field(Just(" ".to_string()).boxed(), &["  ", "", "\t"]);
+    let pad = || field(Just(String::new()).boxed(), &[" ", "\t", "\n "]);
+    let date = (
+        weekday,
+        day,
+        gap(),
+        month,
+        gap(),
+        year,
+        gap(),
+        time,
+        gap(),
+        zone,
+    );
+    (pad(), date, pad()).prop_map(|(a, (w, d, g1, mo, g2, y, g3, t, g4, z), b)| {
+        format!("{a}{w}{d}{g1}{mo}{g2}{y}{g3}{t}{g4}{z}{b}")
+    })
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `parse_retry_after` as first written (split, a month table): the reference the smaller
+/// version in the SDK must match on every input.
+fn reference_retry_after(value: &str, now_ms: u64) -> Option<u64> {
+    fn num(s: &str) -> Option<u64> {
+        if s.is_empty() || s.len() > 20 {
+            return None;
+        }
+        s.bytes().try_fold(0u64, |n, b| {
+            b.is_ascii_digit()
+                .then_some(())
+                .and_then(|_| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+        })
+    }
+    let v = value.trim();
+    if let Some(s) = num(v) {
+        return Some(s.saturating_mul(1000));
+    }
+    let rest = v.get(5..)?;
+    let mut p = rest.split(' ');
+    let day = num(p.next()?)?;
+    let mon = p.next()?;
+    let month = MONTH_NAMES.iter().position(|m| *m == mon)? as u64 + 1;
+    let year = num(p.next()?)?;
+    let mut hms = p.next()?.split(':');
+    let (h, m, s) = (num(hms.next()?)?, num(hms.next()?)?, num(hms.next()?)?);
+    if p.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let at = ((days * 24 + h) * 60 + m) * 60 + s;
+    Some(at.saturating_mul(1000).saturating_sub(now_ms))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+    // HTTP dates and their near-misses: every field valid, out of range, malformed or missing.
+    #[test]
+    fn retry_after_parses_exactly_as_the_reference(
+        text in http_date_like(),
+        now in 0u64..4_000_000_000_000,
+    ) {
+        prop_assert_eq!(parse_retry_after(&text, now), reference_retry_after(&text, now), "{:?}", text);
+    }
+
+    #[test]
+    fn retry_after_matches_the_reference_on_any_text(text in ".{0,40}", now in any::<u32>()) {
+        let now = u64::from(now);
+        prop_assert_eq!(parse_retry_after(&text, now), reference_retry_after(&text, now));
+    }
+}
