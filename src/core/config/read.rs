@@ -753,7 +753,7 @@ fn unknown(what: &str, name: &str, known: &mut dyn Iterator<Item = &str>) -> Str
 }
 
 fn signal_names() -> impl Iterator<Item = &'static str> {
-    SignalKind::ALL.into_iter().map(SignalKind::as_str)
+    SignalKind::ALL.iter().map(|k| k.as_str())
 }
 
 /// The closest candidate within a small edit distance (typos, not different words).
