@@ -180,10 +180,9 @@ impl Reader {
 
     fn unknown_field(&mut self, key: &str, allowed: &str) {
         let len = self.push_key(key);
-        match suggest(key, &mut words(allowed)) {
-            Some(s) => self.error(&format!("unknown field (did you mean \"{s}\"?)")),
-            None => self.error("unknown field"),
-        }
+        let mut p = String::from("unknown field");
+        did_you_mean(&mut p, key, &mut words(allowed));
+        self.error(&p);
         self.pop(len);
     }
 
@@ -622,10 +621,10 @@ impl Reader {
         let signal = match name.as_deref().map(|n| (n, SignalKind::parse(n))) {
             Some((_, Some(k))) => {
                 if disabled.contains(&k) {
-                    self.error_at(
-                        "signal",
-                        &format!("signal \"{}\" is disabled in signals.disabled", k.as_str()),
-                    );
+                    let mut p = String::from("signal \"");
+                    p.push_str(k.as_str());
+                    p.push_str("\" is disabled in signals.disabled");
+                    self.error_at("signal", &p);
                 }
                 Some(k)
             }
@@ -743,13 +742,22 @@ pub fn safe_href(href: &str) -> bool {
 
 /// `unknown step "billing"`, with a suggestion for a near miss.
 fn unknown(what: &str, name: &str, known: &mut dyn Iterator<Item = &str>) -> String {
-    let mut p = format!("unknown {what} \"{name}\"");
-    if let Some(s) = suggest(name, known) {
+    let mut p = String::from("unknown ");
+    p.push_str(what);
+    p.push_str(" \"");
+    p.push_str(name);
+    p.push('"');
+    did_you_mean(&mut p, name, known);
+    p
+}
+
+/// Appends ` (did you mean "status"?)` when a candidate is a near miss for `word`.
+fn did_you_mean(p: &mut String, word: &str, candidates: &mut dyn Iterator<Item = &str>) {
+    if let Some(s) = suggest(word, candidates) {
         p.push_str(" (did you mean \"");
         p.push_str(s);
         p.push_str("\"?)");
     }
-    p
 }
 
 fn signal_names() -> impl Iterator<Item = &'static str> {
