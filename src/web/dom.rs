@@ -162,7 +162,9 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Listens to `kind` on `target`. Passive always: the SDK never calls `preventDefault`.
+    /// Listens to `kind` on `target`. No options object: `passive` only changes what
+    /// `preventDefault` does (the SDK never calls it) and scroll blocking for touch and wheel
+    /// events (the SDK listens to none).
     pub fn new(
         target: &EventTarget,
         kind: &'static str,
@@ -170,14 +172,7 @@ impl Listener {
         f: impl Fn(Event) + 'static,
     ) -> Listener {
         let (callback, wrapper) = callback(Box::new(move |e| f(e.unchecked_into())));
-        let options = Object::new();
-        set(&options, "capture", &JsValue::from_bool(capture));
-        set(&options, "passive", &JsValue::TRUE);
-        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
-            kind,
-            &wrapper,
-            options.unchecked_ref(),
-        );
+        let _ = target.add_event_listener_with_callback_and_bool(kind, &wrapper, capture);
         Listener {
             target: target.clone(),
             kind,
