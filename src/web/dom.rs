@@ -117,8 +117,9 @@ pub fn query_all(root: &Element, selector: &str) -> Vec<Element> {
     let Ok(list) = root.query_selector_all(selector) else {
         return Vec::new();
     };
+    // querySelectorAll only ever lists elements.
     (0..list.length())
-        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .filter_map(|i| Some(list.item(i)?.unchecked_into::<Element>()))
         .collect()
 }
 
