@@ -127,6 +127,54 @@ fn integration_failure_fires_and_other_kinds_do_not() {
     assert_eq!(r.count(MajorStruggle), 0);
 }
 
+#[test]
+fn failure_detectors_forget_the_oldest_of_more_than_16_failures() {
+    let mut r = Run::new(config());
+    let import = |i: u64| error(ErrorKind::Import, Some(&format!("E{i}")), None);
+    r.at(0, enter("import"));
+    for i in 0..=16 {
+        r.at((i + 1) * SEC, import(i));
+    }
+    // E0 was forgotten when E16 came; E1 is still remembered.
+    r.at(20 * SEC, import(1)).at(21 * SEC, import(0));
+    let severities: Vec<(u64, Severity)> = r
+        .signals()
+        .into_iter()
+        .filter(|s| s.1 == ImportFailure && s.0 >= 20 * SEC)
+        .map(|s| (s.0, s.3))
+        .collect();
+    assert_eq!(
+        severities,
+        vec![(20 * SEC, Severity::Major), (21 * SEC, Severity::Minor)]
+    );
+}
+
+#[test]
+fn repeated_error_forgets_the_oldest_quiet_error_of_more_than_32() {
+    let mut r = Run::new(config());
+    let v = |i: u64| validation(&format!("V{i}"));
+    r.at(0, enter("profile")).at(SEC, v(0)).at(2 * SEC, v(0));
+    assert_eq!(r.count(RepeatedError), 1);
+    for i in 1..=32 {
+        r.at((i + 2) * SEC, v(i));
+    }
+    // V32 made 33 distinct errors: V1, the oldest that has not fired, was forgotten (not V0);
+    // V1 coming back is new again, and makes V2 the one forgotten.
+    r.at(40 * SEC, v(1));
+    assert_eq!(r.count(RepeatedError), 1, "V1 starts over");
+    r.at(41 * SEC, v(3));
+    assert_eq!(
+        r.fired(RepeatedError).last(),
+        Some(&(41 * SEC, Some("profile".into())))
+    );
+    r.at(42 * SEC, v(0));
+    assert_eq!(
+        r.count(RepeatedError),
+        2,
+        "V0 is remembered as fired: once until progress"
+    );
+}
+
 // ---- stall ----
 
 #[test]

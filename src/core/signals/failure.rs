@@ -2,7 +2,7 @@
 //! and the same failure seen `repeated_error_count` (2) times within `repeated_error_window_ms`
 //! (10 min) fires as major.
 
-use super::{prune, text, Ctx, ErrorKey, Fire, Fired};
+use super::{record, text, Ctx, Fire, Fired, Seen};
 use crate::core::input::{ErrorKind, Input};
 use crate::core::signal::{Severity, SignalKind};
 use crate::core::Millis;
@@ -13,7 +13,7 @@ const MAX_KEYS: usize = 16;
 /// One failure detector, parameterised by the error kind it watches.
 #[derive(Debug, Default)]
 pub struct Failure {
-    seen: Vec<(ErrorKey, Vec<Millis>)>,
+    seen: Vec<Seen>,
 }
 
 impl Failure {
@@ -32,23 +32,10 @@ impl Failure {
             return;
         }
         let window = ctx.cfg.repeated_error_window_ms;
-        let key = ErrorKey::of(e, ctx.error_step);
-        let i = match self.seen.iter().position(|(k, _)| *k == key) {
-            Some(i) => i,
-            None => {
-                if self.seen.len() >= MAX_KEYS {
-                    self.seen.remove(0);
-                }
-                self.seen.push((key, Vec::new()));
-                self.seen.len() - 1
-            }
-        };
-        let Some((_, times)) = self.seen.get_mut(i) else {
+        let Some(s) = record(&mut self.seen, e, ctx.error_step, now, window, MAX_KEYS) else {
             return;
         };
-        prune(times, now, window);
-        times.push(now);
-        let n = times.len() as u32;
+        let n = s.times.len() as u32;
         let repeated = n >= ctx.cfg.repeated_error_count.max(2);
         let (once, again) = match kind {
             ErrorKind::Import => ("import failed", "import failed # times within # min"),

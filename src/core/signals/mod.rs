@@ -200,6 +200,60 @@ pub fn text(template: &str, nums: &[u64]) -> String {
     out
 }
 
+/// One distinct error remembered by `repeated_error` or a failure detector.
+#[derive(Debug)]
+pub(crate) struct Seen {
+    /// Which error.
+    pub(crate) key: ErrorKey,
+    /// The code of the first error with this key.
+    pub(crate) code: Option<String>,
+    /// When it occurred within the window, oldest first.
+    pub(crate) times: Vec<Millis>,
+    /// How many times it occurred in all.
+    pub(crate) total: u32,
+    /// Fired since the last progress (`repeated_error` only; the failure detectors leave it
+    /// false, so for them the oldest entry is the one forgotten).
+    pub(crate) fired: bool,
+}
+
+/// Records error `e` on `step` at `now` in `seen`, the one bookkeeping `repeated_error` and the
+/// failure detectors share: finds its entry or adds one (forgetting the oldest entry that has
+/// not fired, else the oldest, once `max` are kept), drops times older than `window` and counts
+/// this one.
+#[inline(never)]
+pub(crate) fn record<'a>(
+    seen: &'a mut Vec<Seen>,
+    e: &ErrorInfo,
+    step: Option<usize>,
+    now: Millis,
+    window: Millis,
+    max: usize,
+) -> Option<&'a mut Seen> {
+    let key = ErrorKey::of(e, step);
+    let i = match seen.iter().position(|s| s.key == key) {
+        Some(i) => i,
+        None => {
+            if seen.len() >= max {
+                let quiet = seen.iter().position(|s| !s.fired).unwrap_or(0);
+                seen.remove(quiet);
+            }
+            seen.push(Seen {
+                key,
+                code: e.code.clone(),
+                times: Vec::new(),
+                total: 0,
+                fired: false,
+            });
+            seen.len() - 1
+        }
+    };
+    let s = seen.get_mut(i)?;
+    prune(&mut s.times, now, window);
+    s.times.push(now);
+    s.total = s.total.saturating_add(1);
+    Some(s)
+}
+
 /// Drops times older than `window` before `now` (times are kept sorted, oldest first).
 pub(crate) fn prune(times: &mut Vec<Millis>, now: Millis, window: Millis) {
     let cut = times

@@ -2,22 +2,13 @@
 //! has no code) occurs `repeated_error_count` (2) times within `repeated_error_window_ms`
 //! (10 min). Fires once per error per step until progress is made; the total goes on counting.
 
-use super::{prune, text, Ctx, Detector, ErrorKey, Fire, Fired};
+use super::{record, text, Ctx, Detector, Fire, Fired, Seen};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
 
 /// Errors seen are few; past this many distinct ones, the oldest quiet one is forgotten.
 const MAX_KEYS: usize = 32;
-
-#[derive(Debug)]
-struct Seen {
-    key: ErrorKey,
-    code: Option<String>,
-    times: Vec<Millis>,
-    total: u32,
-    fired: bool,
-}
 
 /// The `repeated_error` detector.
 #[derive(Debug, Default)]
@@ -39,30 +30,9 @@ impl Detector for RepeatedError {
             return;
         }
         let window = ctx.cfg.repeated_error_window_ms;
-        let key = ErrorKey::of(e, ctx.error_step);
-        let i = match self.seen.iter().position(|s| s.key == key) {
-            Some(i) => i,
-            None => {
-                if self.seen.len() >= MAX_KEYS {
-                    let quiet = self.seen.iter().position(|s| !s.fired).unwrap_or(0);
-                    self.seen.remove(quiet);
-                }
-                self.seen.push(Seen {
-                    key,
-                    code: e.code.clone(),
-                    times: Vec::new(),
-                    total: 0,
-                    fired: false,
-                });
-                self.seen.len() - 1
-            }
-        };
-        let Some(s) = self.seen.get_mut(i) else {
+        let Some(s) = record(&mut self.seen, e, ctx.error_step, now, window, MAX_KEYS) else {
             return;
         };
-        prune(&mut s.times, now, window);
-        s.times.push(now);
-        s.total = s.total.saturating_add(1);
         let recent = s.times.len() as u32;
         if !s.fired && recent >= ctx.cfg.repeated_error_count {
             s.fired = true;
