@@ -364,6 +364,31 @@ impl Transport {
         step(self.steps.as_ref(), k as f64, d)
     }
 
+    /// The shell's part of a step (see [`on_step`]): `a` is its argument.
+    fn on_step(&mut self, kind: u64, batch: u64, a: JsValue) {
+        match kind {
+            ANSWER => {
+                let code = get(&a, "status").as_f64().unwrap_or(0.0) as u16;
+                let headers = get(&a, "headers");
+                let retry_after = get(&headers, "get")
+                    .dyn_into::<Function>()
+                    .ok()
+                    .and_then(|f| f.call1(&headers, &JsValue::from_str("Retry-After")).ok())
+                    .and_then(|v| v.as_string())
+                    .and_then(|v| outbox::parse_retry_after(&v, dom::now()));
+                let outcome = Outcome::Status {
+                    code,
+                    retry_after_ms: retry_after,
+                };
+                self.on_result(batch, outcome);
+            }
+            FAILED => self.on_result(batch, Outcome::Network),
+            LOCKED => self.busy(),
+            HOLD => self.send_locked(a.unchecked_into()),
+            _ => {}
+        }
+    }
+
     fn on_result(&mut self, batch: u64, outcome: Outcome) {
         let now = dom::now();
         self.outbox.on_result(now, batch, outcome, random_u32());
@@ -395,44 +420,24 @@ fn on_step(url: &str, latest: &Cell<u64>, k: JsValue, d: JsValue, a: JsValue) ->
         return JsValue::UNDEFINED;
     }
     match kind {
+        IGNORE => JsValue::UNDEFINED,
         // A keepalive fetch is refused when the page's keepalive budget (64 KB in flight,
         // beacons included) is spent: try once more without keepalive.
         RETRY => post(url, &d, false).into(),
-        ANSWER => {
-            let code = get(&a, "status").as_f64().unwrap_or(0.0) as u16;
-            let headers = get(&a, "headers");
-            let retry_after = get(&headers, "get")
-                .dyn_into::<Function>()
-                .ok()
-                .and_then(|f| f.call1(&headers, &JsValue::from_str("Retry-After")).ok())
-                .and_then(|v| v.as_string())
-                .and_then(|v| outbox::parse_retry_after(&v, dom::now()));
-            let outcome = Outcome::Status {
-                code,
-                retry_after_ms: retry_after,
-            };
-            super::with(move |s| s.transport().on_result(batch, outcome));
-            JsValue::UNDEFINED
-        }
-        FAILED => {
-            super::with(move |s| s.transport().on_result(batch, Outcome::Network));
-            JsValue::UNDEFINED
-        }
-        LOCKED if a.is_null() => {
-            super::with(|s| s.transport().busy());
-            JsValue::UNDEFINED
-        }
         // Held until `release` (this promise's resolve) is called; `d` is the steps closure.
-        LOCKED => Held::new(&step(&d, HOLD as f64, &JsValue::UNDEFINED)).into(),
-        HOLD => {
-            let resolve: Function = a.unchecked_into();
-            // Never hold the lock forever, whatever happens to this page's SDK.
-            let _ = dom::window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, STUCK_MS as i32);
-            super::with(move |s| s.transport().send_locked(resolve));
+        LOCKED if !a.is_null() => Held::new(&step(&d, HOLD as f64, &JsValue::UNDEFINED)).into(),
+        _ => {
+            if kind == HOLD {
+                // Never hold the lock forever, whatever happens to this page's SDK.
+                let _ = dom::window().set_timeout_with_callback_and_timeout_and_arguments_0(
+                    a.unchecked_ref(),
+                    STUCK_MS as i32,
+                );
+            }
+            // One closure type for every step that needs the shell.
+            super::with(move |s| s.transport().on_step(kind, batch, a));
             JsValue::UNDEFINED
         }
-        _ => JsValue::UNDEFINED,
     }
 }
 
