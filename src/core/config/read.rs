@@ -188,24 +188,40 @@ impl Reader {
 
     /// Checks a parsed number against what it must be; reports at `key`.
     fn check_num(&mut self, key: &str, n: f64, kind: Num) -> Option<f64> {
-        let whole = n.fract() == 0.0;
-        let problem = match kind {
-            Num::Count if !(whole && (1.0..=u32::MAX as f64).contains(&n)) => {
-                "must be a whole number, at least 1"
-            }
-            Num::Duration if !(whole && (1.0..=MAX_SAFE).contains(&n)) => {
-                "must be a whole number of milliseconds, at least 1"
-            }
-            Num::DurationOrZero if !(whole && (0.0..=MAX_SAFE).contains(&n)) => {
-                "must be a whole number of milliseconds, 0 or more"
-            }
-            Num::Positive if n <= 0.0 => "must be greater than 0",
-            Num::Fraction if !(0.0..=1.0).contains(&n) => "must be between 0 and 1",
-            Num::Integer if !(whole && (i32::MIN as f64..=i32::MAX as f64).contains(&n)) => {
-                "must be a whole number"
-            }
-            _ => return Some(n),
+        // One rule for all: a range, whole numbers only or not, and the message (a table,
+        // not one comparison path per kind). Numbers here are finite.
+        let (lo, hi, whole, problem) = match kind {
+            Num::Count => (
+                1.0,
+                u32::MAX as f64,
+                true,
+                "must be a whole number, at least 1",
+            ),
+            Num::Duration => (
+                1.0,
+                MAX_SAFE,
+                true,
+                "must be a whole number of milliseconds, at least 1",
+            ),
+            Num::DurationOrZero => (
+                0.0,
+                MAX_SAFE,
+                true,
+                "must be a whole number of milliseconds, 0 or more",
+            ),
+            // The least number above 0: "greater than 0" as a closed range.
+            Num::Positive => (f64::from_bits(1), f64::MAX, false, "must be greater than 0"),
+            Num::Fraction => (0.0, 1.0, false, "must be between 0 and 1"),
+            Num::Integer => (
+                i32::MIN as f64,
+                i32::MAX as f64,
+                true,
+                "must be a whole number",
+            ),
         };
+        if (lo..=hi).contains(&n) && !(whole && n.fract() != 0.0) {
+            return Some(n);
+        }
         self.error_at(key, problem);
         None
     }

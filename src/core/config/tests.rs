@@ -170,7 +170,13 @@ fn step_ids_are_required_unique_strings() {
 
 #[test]
 fn step_weight_must_be_positive() {
-    for w in [json!(0), json!(-1), json!(-0.5)] {
+    for w in [
+        json!(0),
+        json!(-0.0),
+        json!(-1),
+        json!(-0.5),
+        json!(-5e-324),
+    ] {
         only_error(
             json!({"steps": [{"id": "a", "weight": w}]}),
             "steps[0].weight: must be greater than 0",
@@ -182,6 +188,11 @@ fn step_weight_must_be_positive() {
     );
     let c = read_value(&json!({"steps": [{"id": "a", "weight": 0.25}]})).unwrap();
     assert_eq!(c.steps[0].weight, 0.25);
+    // The least number above 0 and the largest are both greater than 0.
+    for w in [5e-324, f64::MAX] {
+        let c = read_value(&json!({"steps": [{"id": "a", "weight": w}]})).unwrap();
+        assert_eq!(c.steps[0].weight, w);
+    }
 }
 
 #[test]
@@ -726,4 +737,38 @@ mod generated {
             }
         }
     }
+}
+
+#[test]
+fn number_bounds_are_inclusive_where_documented() {
+    // Accepted at the edges of each rule.
+    let ok = json!({
+        "steps": steps(),
+        "signals": {"rage_click_count": 4294967295u64, "stall_after_ms": 9007199254740991u64},
+        "routing": {"thresholds": {"h24_high_touch_below": 0, "h24_light_touch_at_most": 1}},
+        "tips": [{"id": "t", "trigger": {"signal": "stall"}, "text": "x",
+                  "cooldown_ms": 0, "priority": -2147483648i64}],
+    });
+    let c = read_value(&ok).unwrap();
+    assert_eq!(c.signals.rage_click_count, u32::MAX);
+    assert_eq!(c.signals.stall_after_ms, 9_007_199_254_740_991);
+    assert_eq!(c.tips[0].cooldown_ms, 0);
+    assert_eq!(c.tips[0].priority, i32::MIN);
+    // Refused just past them.
+    only_error(
+        json!({"steps": steps(), "signals": {"rage_click_count": 4294967296u64}}),
+        "signals.rage_click_count: must be a whole number, at least 1",
+    );
+    only_error(
+        json!({"steps": steps(), "signals": {"stall_after_ms": 9007199254740993u64}}),
+        "signals.stall_after_ms: must be a whole number of milliseconds, at least 1",
+    );
+    only_error(
+        with_tip(json!({"priority": 2147483648u64})),
+        "tips[0].priority: must be a whole number",
+    );
+    only_error(
+        json!({"steps": steps(), "routing": {"thresholds": {"h48_stay_above": 1.0000000000000002}}}),
+        "routing.thresholds.h48_stay_above: must be between 0 and 1",
+    );
 }
