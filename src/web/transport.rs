@@ -28,15 +28,21 @@ extern "C" {
 }
 
 // Every promise and lock callback of a send is the transport's one `Step` closure with the
-// step's kind (and batch) and a value bound in front: one closure type instead of six (wasm
-// and glue bytes). Guarded like `dom::guarded`: if the SDK died (the closure is gone or
-// traps), the callback fails silently, never into the page.
-#[wasm_bindgen(
-    inline_js = "export function step(f, k, d) { return function (a) { try { return f(k, d, a); } catch (e) {} }; }"
-)]
+// step's kind (and batch) and a value bound in front (`Function.prototype.bind`): one closure
+// type instead of six (wasm and glue bytes). Wrapped by `dom::guarded`: if the SDK died (the
+// closure is gone or traps), the callback fails silently, never into the page.
+#[wasm_bindgen]
 extern "C" {
-    /// `a => f(k, d, a)`, guarded.
-    fn step(f: &JsValue, k: f64, d: &JsValue) -> Function;
+    /// A function whose `bind` takes a number and a value.
+    #[wasm_bindgen(js_name = Function)]
+    type Bindable;
+    #[wasm_bindgen(method, js_name = bind)]
+    fn bind2(this: &Bindable, this_arg: &JsValue, k: f64, d: &JsValue) -> JsValue;
+}
+
+/// `a => f(k, d, a)`, guarded.
+fn step(f: &JsValue, k: f64, d: &JsValue) -> Function {
+    dom::guarded(&f.unchecked_ref::<Bindable>().bind2(&JsValue::NULL, k, d))
 }
 
 /// `(kind + KINDS * batch, bound value, argument)`; the signature `watch` uses too (one shim).
