@@ -17,7 +17,7 @@ use super::progress;
 use super::routing::{route, Checkpoint, Facts, Tier};
 use super::severity::{MajorCause, Tracker};
 use super::signal::{Severity, SignalKind};
-use super::signals::{returned_no_resume, Ctx, Detectors, Fire, Fired};
+use super::signals::{earliest, returned_no_resume, Ctx, Detectors, Fire, Fired};
 use super::state::State;
 use super::tips::Tips;
 use super::{Millis, HOUR};
@@ -232,10 +232,7 @@ impl Engine {
         } else {
             self.detectors.deadline()
         };
-        match (d, self.tier_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(d, self.tier_deadline())
     }
 
     fn tier_deadline(&self) -> Option<Millis> {

@@ -84,21 +84,21 @@ impl Tips {
         };
         if self.showing.len() as u32 >= lim.max_visible {
             // Full: only a strictly higher priority may take the place of the lowest one.
-            let lowest = (0..self.showing.len()).min_by_key(|&k| {
-                self.showing
-                    .get(k)
-                    .and_then(|s| cfg.tips.get(s.tip))
-                    .map_or(i32::MIN, |t| t.priority)
-            });
-            let Some(k) = lowest else { return false };
-            let Some(old) = self.showing.get(k).copied() else {
+            // The lowest showing, the first of equals (as `min_by_key` picks).
+            let mut lowest: Option<(usize, i32)> = None;
+            for (k, s) in self.showing.iter().enumerate() {
+                let p = cfg.tips.get(s.tip).map_or(i32::MIN, |t| t.priority);
+                if lowest.is_none_or(|(_, low)| p < low) {
+                    lowest = Some((k, p));
+                }
+            }
+            let Some((k, old_priority)) = lowest else {
                 return false;
             };
-            let old_priority = cfg.tips.get(old.tip).map_or(i32::MIN, |t| t.priority);
             if tip.priority <= old_priority {
                 return false;
             }
-            self.showing.remove(k);
+            let old = self.showing.remove(k);
             if let Some(old) = cfg.tips.get(old.tip) {
                 hide(old, now, out);
             }

@@ -254,6 +254,14 @@ pub(crate) fn record<'a>(
     Some(s)
 }
 
+/// The earlier of two optional times.
+pub fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Drops times older than `window` before `now` (times are kept sorted, oldest first).
 pub(crate) fn prune(times: &mut Vec<Millis>, now: Millis, window: Millis) {
     let cut = times
@@ -325,16 +333,16 @@ impl Detectors {
 
     /// The earliest deadline of all detectors.
     pub fn deadline(&self) -> Option<Millis> {
-        [
-            self.stall.deadline(),
+        let mut at = self.stall.deadline();
+        for d in [
             self.help_unresolved.deadline(),
             self.step_timeout.deadline(),
             self.abandoned.deadline(),
             self.returned_no_resume.deadline(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        ] {
+            at = earliest(at, d);
+        }
+        at
     }
 }
 
