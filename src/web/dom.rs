@@ -1,7 +1,7 @@
 //! Small owned browser resources: an event listener, a mutation observer and the one timer,
 //! each removed or cancelled when dropped (the gloo pattern), plus a few DOM helpers.
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, EventTarget, MutationObserver, Window};
@@ -201,19 +201,12 @@ pub struct Observer {
 }
 
 impl Observer {
-    /// Observes `root` (subtree, children, text and the listed attributes).
-    pub fn new(root: &Element, attributes: &[&str], f: impl Fn() + 'static) -> Option<Observer> {
+    /// Observes `root` with `init`, a `MutationObserverInit` as JSON text (one parse instead
+    /// of an object built key by key).
+    pub fn new(root: &Element, init: &str, f: impl Fn() + 'static) -> Option<Observer> {
         let (callback, wrapper) = callback(Box::new(move |_| f()));
         let observer = MutationObserver::new(&wrapper).ok()?;
-        let init = Object::new();
-        for key in ["subtree", "childList", "characterData"] {
-            set(&init, key, &JsValue::TRUE);
-        }
-        let filter = js_sys::Array::new();
-        for a in attributes {
-            filter.push(&JsValue::from_str(a));
-        }
-        set(&init, "attributeFilter", &filter);
+        let init = js_sys::JSON::parse(init).ok()?;
         observer
             .observe_with_options(root, init.unchecked_ref())
             .ok()?;

@@ -45,6 +45,14 @@ const VALIDITY_FLAGS: [&str; 10] = [
     "customError",
 ];
 
+/// What the observer watches: the subtree, children, text, and the attributes that show steps,
+/// errors and completion (a `MutationObserverInit` as JSON).
+const OBSERVE: &str = concat!(
+    r#"{"subtree":true,"childList":true,"characterData":true,"attributeFilter":["#,
+    r#""class","style","hidden","open","aria-invalid","role","aria-live","#,
+    r#""data-unstuck-step","data-unstuck-complete"]}"#
+);
+
 /// The page events the shell listens to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DomEvent {
@@ -102,18 +110,7 @@ pub fn attach() -> (Vec<Listener>, Option<Observer>, Option<HistoryHook>) {
     ls.push(on(&win, "popstate", false, DomEvent::Location));
     ls.push(on(&win, "hashchange", false, DomEvent::Location));
     let observer = doc.document_element().and_then(|root| {
-        let attrs = [
-            "class",
-            "style",
-            "hidden",
-            "open",
-            "aria-invalid",
-            "role",
-            "aria-live",
-            "data-unstuck-step",
-            "data-unstuck-complete",
-        ];
-        Observer::new(&root, &attrs, || {
+        Observer::new(&root, OBSERVE, || {
             super::with(|s| s.on_dom(DomEvent::Mutation, &JsValue::UNDEFINED.unchecked_into()))
         })
     });
