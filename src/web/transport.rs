@@ -89,7 +89,7 @@ impl Privacy {
             Privacy::NoConsent
         } else if get(&nav, "globalPrivacyControl").as_bool() == Some(true) {
             Privacy::GlobalPrivacyControl
-        } else if honour_dnt && get(&nav, "doNotTrack").as_string().as_deref() == Some("1") {
+        } else if honour_dnt && get(&nav, "doNotTrack") == "1" {
             Privacy::DoNotTrack
         } else {
             Privacy::Allowed
