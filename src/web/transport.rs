@@ -494,3 +494,43 @@ pub fn uuid_v7(now: u64) -> String {
     fill_random(&mut random);
     outbox::uuid_v7(now, &random)
 }
+
+#[cfg(test)]
+mod tests {
+    use js_sys::Reflect;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    /// Shadows `navigator[key]` with `value` (`None` removes the shadow).
+    fn navigator(key: &str, value: Option<JsValue>) {
+        let nav: Object = dom::window().navigator().unchecked_into();
+        let key = JsValue::from_str(key);
+        let _ = Reflect::delete_property(&nav, &key);
+        if let Some(value) = value {
+            let desc = Object::new();
+            set(&desc, "value", &value);
+            set(&desc, "configurable", &JsValue::TRUE);
+            Object::define_property(&nav, &key, &desc);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn privacy_is_consent_then_gpc_then_dnt_as_the_string_1() {
+        navigator("globalPrivacyControl", Some(JsValue::FALSE));
+        navigator("doNotTrack", Some("1".into()));
+        assert_eq!(Privacy::detect(true, true), Privacy::DoNotTrack);
+        assert_eq!(Privacy::detect(true, false), Privacy::Allowed);
+        assert_eq!(Privacy::detect(false, true), Privacy::NoConsent);
+        for other in [JsValue::from(1), "0".into(), "yes".into(), JsValue::NULL] {
+            navigator("doNotTrack", Some(other));
+            assert_eq!(Privacy::detect(true, true), Privacy::Allowed);
+        }
+        navigator("globalPrivacyControl", Some(JsValue::TRUE));
+        assert_eq!(Privacy::detect(true, true), Privacy::GlobalPrivacyControl);
+        assert_eq!(Privacy::detect(false, true), Privacy::NoConsent);
+        navigator("globalPrivacyControl", None);
+        navigator("doNotTrack", None);
+        assert_eq!(Privacy::detect(true, false), Privacy::Allowed);
+    }
+}
