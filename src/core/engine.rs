@@ -158,14 +158,7 @@ impl Engine {
             user: s.user.clone(),
             traits: s.traits.clone(),
             step: self.step_id(self.step),
-            completed: self
-                .config
-                .steps
-                .iter()
-                .zip(&self.done)
-                .filter(|(_, d)| **d)
-                .map(|(s, _)| s.id.clone())
-                .collect(),
+            completed: self.completed_ids(),
             onboarding_complete: s.onboarding_complete,
             signup_at: s.signup_at,
             tier: s.tier,
@@ -311,6 +304,17 @@ impl Engine {
             away: None,
             started,
         }
+    }
+
+    /// The ids of the completed steps, in config order.
+    fn completed_ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        for (s, &d) in self.config.steps.iter().zip(&self.done) {
+            if d {
+                ids.push(s.id.clone());
+            }
+        }
+        ids
     }
 
     fn step_id(&self, i: Option<usize>) -> Option<String> {

@@ -47,7 +47,8 @@ impl Tier {
             Tier::HighTouch,
             Tier::Graduated,
         ]
-        .into_iter()
+        .iter()
+        .copied()
         .find(|t| t.as_str() == s)
     }
 }
@@ -88,7 +89,8 @@ impl Checkpoint {
             Checkpoint::H72,
             Checkpoint::Completed,
         ]
-        .into_iter()
+        .iter()
+        .copied()
         .find(|c| c.as_str() == s)
     }
 }

@@ -66,7 +66,7 @@ impl SignalKind {
 
     /// Parses a snake_case name.
     pub fn parse(s: &str) -> Option<SignalKind> {
-        SignalKind::ALL.into_iter().find(|k| k.as_str() == s)
+        SignalKind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 
     /// The seed's family of this signal.

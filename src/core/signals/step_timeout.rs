@@ -2,7 +2,7 @@
 //! wall time). Leaving the step does not stop the clock: it was started and not finished.
 //! Fires once per step.
 
-use super::{text, Ctx, Detector, Fire, Fired};
+use super::{earliest, text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;
 use crate::core::Millis;
@@ -23,7 +23,13 @@ pub struct StepTimeout {
 
 impl StepTimeout {
     fn update(&mut self) {
-        self.deadline = self.open.iter().filter(|o| !o.fired).map(|o| o.due).min();
+        let mut at = None;
+        for o in &self.open {
+            if !o.fired {
+                at = earliest(at, Some(o.due));
+            }
+        }
+        self.deadline = at;
     }
 }
 
