@@ -155,9 +155,7 @@ impl Transport {
             online: None,
         };
         if privacy == Privacy::Allowed {
-            if let Some(text) = t.read() {
-                t.outbox.sync(now, &text);
-            }
+            t.sync(now); // nothing written yet: takes in the whole stored queue
         }
         let win = dom::window();
         t.online = Some(Listener::new(win.unchecked_ref(), "online", false, |_| {
@@ -268,13 +266,9 @@ impl Transport {
         self.poll(now);
     }
 
-    fn read(&self) -> Option<String> {
-        self.store.get("outbox")
-    }
-
     /// Takes in what other tabs stored, unless storage still holds this tab's own last write.
     fn sync(&mut self, now: u64) {
-        if let Some(text) = self.read() {
+        if let Some(text) = self.store.get("outbox") {
             if self.written.as_ref() != Some(&text) {
                 self.outbox.sync(now, &text);
             }
