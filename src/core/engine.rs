@@ -229,14 +229,20 @@ impl Engine {
     }
 
     fn tier_deadline(&self) -> Option<Millis> {
+        self.next_timed().map(|(_, at)| at)
+    }
+
+    /// The next timed checkpoint not yet passed and when it is due (none once graduated or
+    /// before signup).
+    fn next_timed(&self) -> Option<(Checkpoint, Millis)> {
         if self.state.tier == Some(Tier::Graduated) {
             return None;
         }
         let signup = self.state.signup_at?;
-        TIMED
+        let &(cp, after) = TIMED
             .iter()
-            .find(|(c, _)| !self.state.checkpoints.contains(c))
-            .map(|(_, after)| signup.saturating_add(*after))
+            .find(|(c, _)| !self.state.checkpoints.contains(c))?;
+        Some((cp, signup.saturating_add(after)))
     }
 
     fn run_due(&mut self, now: Millis) {
@@ -265,14 +271,9 @@ impl Engine {
                 self.emit_all(at, &mut fired, None);
                 self.fired = fired;
             }
-            if let Some(due) = self.tier_deadline() {
+            if let Some((cp, due)) = self.next_timed() {
                 if due <= at {
-                    if let Some((cp, _)) = TIMED
-                        .iter()
-                        .find(|(c, _)| !self.state.checkpoints.contains(c))
-                    {
-                        self.checkpoint(*cp, at);
-                    }
+                    self.checkpoint(cp, at);
                 }
             }
         }
@@ -527,7 +528,8 @@ impl Engine {
     /// Emits every fired signal (skipping disabled ones), then `major_struggle` if any of them,
     /// or `major`, made the session major.
     fn emit_all(&mut self, now: Millis, fired: &mut Fired, mut major: Option<MajorCause>) {
-        for f in fired.drain(..) {
+        // By reference then one clear, not `drain`: no Drain iterator code in the wasm.
+        for f in fired.iter_mut() {
             if self.config.signals.disabled.contains(&f.kind) {
                 continue;
             }
@@ -538,6 +540,7 @@ impl Engine {
             self.dirty |= recorded;
             self.emit(now, f);
         }
+        fired.clear();
         if let Some(cause) = major {
             self.raise_major(now, cause);
         }
@@ -553,7 +556,7 @@ impl Engine {
         {
             return;
         }
-        let f = Fire {
+        let mut f = Fire {
             severity: Severity::Major,
             ..Fire::minor(
                 SignalKind::MajorStruggle,
@@ -562,10 +565,10 @@ impl Engine {
                 cause.detail(&self.config),
             )
         };
-        self.emit(now, f);
+        self.emit(now, &mut f);
     }
 
-    fn emit(&mut self, now: Millis, mut f: Fire) {
+    fn emit(&mut self, now: Millis, f: &mut Fire) {
         let s = Signal {
             kind: f.kind,
             step: self.step_id(f.step),
@@ -578,7 +581,7 @@ impl Engine {
         self.event(now, EventBody::Signal(s));
         if self
             .tips
-            .on_signal(&self.config, &mut self.state, now, &f, &mut self.out)
+            .on_signal(&self.config, &mut self.state, now, f, &mut self.out)
         {
             self.dirty = true;
         }

@@ -134,8 +134,10 @@ impl Tracker {
         self.signals.push((kind, now));
         let count = self.signals.len() as u32;
         let mut kinds = 0u32;
-        for (i, (k, _)) in self.signals.iter().enumerate() {
-            if !self.signals.iter().take(i).any(|(j, _)| j == k) {
+        let seen = &self.signals;
+        for i in 0..seen.len() {
+            // Counted at its first occurrence only.
+            if !seen[..i].iter().any(|(j, _)| *j == seen[i].0) {
                 kinds += 1;
             }
         }
