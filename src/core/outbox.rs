@@ -467,20 +467,16 @@ impl Outbox {
             return Verdict::Stale;
         };
         self.flight = None;
-        let class = match outcome {
-            Outcome::Network => Class::Retry(None),
+        // No answer reads as status 0: retried, like 5xx, 408, 429 and odd statuses.
+        let (code, after) = match outcome {
+            Outcome::Network => (0, None),
             Outcome::Status {
                 code,
                 retry_after_ms,
-            } => match code {
-                200..=299 => Class::Done,
-                408 | 429 => Class::Retry(retry_after_ms),
-                400..=499 => Class::Refused(code),
-                _ => Class::Retry(retry_after_ms),
-            },
+            } => (code, retry_after_ms),
         };
-        match class {
-            Class::Done => {
+        match code {
+            200..=299 => {
                 let n = self.remove_flight(true);
                 self.stats.delivered += n as u64;
                 self.dropped = self.dropped.saturating_sub(f.dropped);
@@ -493,11 +489,11 @@ impl Outbox {
                 }
                 Verdict::Delivered
             }
-            Class::Refused(status) => {
+            400..=499 if code != 408 && code != 429 => {
                 let n = self.remove_flight(false);
                 self.stats.rejected += n as u64;
                 self.stats.last_rejection = Some(Rejection {
-                    status,
+                    status: code,
                     events: n,
                     at: now_ms,
                 });
@@ -508,7 +504,7 @@ impl Outbox {
                 }
                 Verdict::Rejected
             }
-            Class::Retry(after) => {
+            _ => {
                 for e in self.pending.iter_mut() {
                     e.flight = false;
                 }
@@ -802,12 +798,6 @@ pub fn uuid_v7(millis: u64, random: &[u8; 10]) -> String {
         s.push(char::from(HEX[usize::from(x & 15)]));
     }
     s
-}
-
-enum Class {
-    Done,
-    Retry(Option<Millis>),
-    Refused(u16),
 }
 
 const SNAPSHOT_MAGIC: &str = "unstuck-outbox/1";
