@@ -265,30 +265,27 @@ impl Outbox {
             Some(u) => push_str(&mut h, u),
             None => h.push_str("null"),
         }
-        if let Some(i) = self.heads.iter().position(|x| *x == h) {
-            self.head = i;
-            return;
-        }
-        // Reuse a slot no entry points to, so identify/reload cycles do not grow the table.
-        let free = (0..self.heads.len()).find(|&i| !self.pending.iter().any(|e| e.head == i));
-        self.head = match free {
-            Some(i) => {
-                self.heads[i] = h;
-                i
-            }
-            None => {
-                self.heads.push(h);
-                self.heads.len() - 1
-            }
-        };
+        self.head = self.slot(&h, true);
     }
 
-    fn intern(&mut self, head: &str) -> usize {
+    /// The index of `head` in the table, added if missing: in a slot no entry points to if
+    /// `reuse` (so identify/reload cycles do not grow the table), else at the end.
+    fn slot(&mut self, head: &str, reuse: bool) -> usize {
         if let Some(i) = self.heads.iter().position(|h| h == head) {
             return i;
         }
-        self.heads.push(head.to_string());
-        self.heads.len() - 1
+        let free =
+            (0..self.heads.len()).find(|&i| reuse && !self.pending.iter().any(|e| e.head == i));
+        match free {
+            Some(i) => {
+                self.heads[i] = head.to_string();
+                i
+            }
+            None => {
+                self.heads.push(head.to_string());
+                self.heads.len() - 1
+            }
+        }
     }
 
     /// Adds one event: `event_json` is the serde JSON object of an
@@ -747,7 +744,7 @@ impl Outbox {
             if mine.is_none() {
                 added += 1;
             }
-            let head = self.intern(h);
+            let head = self.slot(h, false);
             self.pending.push(Entry {
                 head,
                 json: json.to_string(),
