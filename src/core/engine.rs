@@ -595,8 +595,8 @@ impl Engine {
                 session,
                 ..State::default()
             };
-            self.done.iter_mut().for_each(|d| *d = false);
-            self.fractions.iter_mut().for_each(|f| *f = 0.0);
+            self.done.fill(false);
+            self.fractions.fill(0.0);
             self.struggle = Tracker::default();
             self.detectors = Detectors::default();
             self.tips

@@ -61,13 +61,9 @@ impl Tips {
                 continue;
             }
             let allowed = match tip.frequency {
-                Frequency::Once | Frequency::UntilDismissed => {
-                    !state.retired_tips.contains(&tip.id)
-                }
-                Frequency::Always => state
-                    .tip_shown_at
-                    .iter()
-                    .find(|(id, _)| *id == tip.id)
+                Frequency::Once | Frequency::UntilDismissed => !retired(state, &tip.id),
+                Frequency::Always => shown_at(state, &tip.id)
+                    .and_then(|k| state.tip_shown_at.get(k))
                     .is_none_or(|&(_, at)| now.saturating_sub(at) >= tip.cooldown_ms),
             };
             let better = match best.and_then(|b| cfg.tips.get(b)) {
@@ -108,7 +104,7 @@ impl Tips {
             step: fire.step,
         });
         self.recent.push(now);
-        match state.tip_shown_at.iter_mut().find(|(id, _)| *id == tip.id) {
+        match shown_at(state, &tip.id).and_then(|k| state.tip_shown_at.get_mut(k)) {
             Some(e) => e.1 = now,
             None => state.tip_shown_at.push((tip.id.clone(), now)),
         }
@@ -206,8 +202,17 @@ fn hide(tip: &super::config::Tip, now: Millis, out: &mut Vec<Output>) {
     }));
 }
 
+/// Where tip `id`'s last showing is in `state.tip_shown_at`.
+fn shown_at(state: &State, id: &str) -> Option<usize> {
+    state.tip_shown_at.iter().position(|(t, _)| t == id)
+}
+
+fn retired(state: &State, id: &str) -> bool {
+    state.retired_tips.iter().any(|r| r == id)
+}
+
 fn retire(state: &mut State, id: &str) -> bool {
-    if state.retired_tips.iter().any(|r| r == id) {
+    if retired(state, id) {
         return false;
     }
     state.retired_tips.push(String::from(id));
