@@ -210,6 +210,7 @@ fn digits(text: &str) -> String {
 /// browser would, which says nothing about the writer. The browser's own choice is held by the
 /// wasm test `floats_and_values_are_written_as_serde_json_writes_them`.
 #[test]
+#[allow(clippy::excessive_precision)] // the literal is the exact value, …23.25
 fn a_tie_between_shortest_texts_is_written_with_the_browser_digits() {
     let x = 2180629095220023.25;
     assert_eq!(
