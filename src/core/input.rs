@@ -1,6 +1,6 @@
 //! What the outside world tells the engine.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 /// One thing that happened, as seen by the shell (browser) or a replayed recording.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,14 +155,8 @@ impl ErrorKind {
         })
     }
 }
-// Unit enums serialize as their name through `as_str` (what a derive writes, as a string),
-// instead of a derived `serialize_unit_variant` match per enum in the wasm.
 
-impl Serialize for ErrorKind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+super::json::serialize_as_str!(ErrorKind, DismissReason, TipAction);
 
 /// What a click landed on, as far as struggle detection cares.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -240,17 +234,5 @@ impl TipAction {
             "get_help" => TipAction::GetHelp,
             _ => return None,
         })
-    }
-}
-
-impl Serialize for DismissReason {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl Serialize for TipAction {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
     }
 }

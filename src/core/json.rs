@@ -8,6 +8,19 @@
 
 use serde::ser::{self, Serialize};
 
+/// Serializes unit enums as their name through their `as_str` (what a derive writes), instead of
+/// a derived `serialize_unit_variant` match per enum in the wasm.
+macro_rules! serialize_as_str {
+    ($($t:ty),+) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    )+};
+}
+pub(crate) use serialize_as_str;
+
 /// Writes a float's shortest round-trip text (any layout [`float_layout`] reads) into the string.
 pub type FloatFn = fn(f64, &mut String);
 

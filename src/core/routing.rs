@@ -1,6 +1,6 @@
 //! The seed's tier routing: one pure function, shared by the SDK, `unstuck replay` and the server.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::input::Traits;
 use super::signals::text;
@@ -95,20 +95,7 @@ impl Checkpoint {
     }
 }
 
-// Unit enums serialize as their name through `as_str` (what a derive writes, as a string),
-// instead of a derived `serialize_unit_variant` match per enum in the wasm.
-
-impl Serialize for Tier {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl Serialize for Checkpoint {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+super::json::serialize_as_str!(Tier, Checkpoint);
 
 /// How much a user has struggled, for routing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -1,6 +1,6 @@
 //! The struggle signals, their families and severities.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 /// Every struggle signal the engine can raise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -87,20 +87,7 @@ impl SignalKind {
     }
 }
 
-// Unit enums serialize as their name through `as_str` (what a derive writes, as a string),
-// instead of a derived `serialize_unit_variant` match per enum in the wasm.
-
-impl Serialize for SignalKind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl Serialize for Severity {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+super::json::serialize_as_str!(SignalKind, Severity);
 
 /// The seed's signal families.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
