@@ -403,6 +403,12 @@ fn retry_after_is_honoured_up_to_ten_minutes() {
 
 #[test]
 fn retry_after_header_parses_seconds_and_http_dates() {
+    // An absurd year is a far future, not an overflow (a debug build would panic on one).
+    let far = parse_retry_after("Sun, 06 Nov 9999999999999999999 08:49:37 GMT", 0);
+    assert!(
+        far.is_some_and(|ms| ms > 365 * 24 * 3_600_000 * 900_000),
+        "{far:?}"
+    );
     assert_eq!(parse_retry_after("120", 0), Some(120_000));
     assert_eq!(parse_retry_after(" 0 ", 0), Some(0));
     // 1994-11-06T08:49:37Z = 784111777 s.

@@ -857,7 +857,9 @@ pub fn parse_retry_after(value: &str, now_ms: Millis) -> Option<Millis> {
     if p.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    // Any year past 1,000,000 is as far off as that one (and the delay is capped anyway); the
+    // day arithmetic below would overflow on absurd years.
+    let days = days_from_civil(year.min(1_000_000), month, day);
     let at = ((days * 24 + h) * 60 + m) * 60 + s;
     Some(at.saturating_mul(1000).saturating_sub(now_ms))
 }
