@@ -403,3 +403,17 @@ fn state_reads_back_what_persist_wrote() {
         .expect("an object");
     assert_eq!(partial, State::default());
 }
+
+proptest! {
+    /// The hand-rolled rounding (no `f64::round` in the no_std SDK) is std's, on any float.
+    #[test]
+    fn percent_rounds_as_std_does(x in any::<f64>()) {
+        prop_assert_eq!(unstuck::core::routing::percent(x), (x * 100.0).round() as u32);
+    }
+
+    #[test]
+    fn percent_rounds_as_std_does_on_fractions(n in 0u32..=100_000) {
+        let x = f64::from(n) / 100_000.0;
+        prop_assert_eq!(unstuck::core::routing::percent(x), (x * 100.0).round() as u32);
+    }
+}

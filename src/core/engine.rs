@@ -10,6 +10,7 @@
 //! for each signal its `Signal`, its `Event`, and the `ShowTip` + tip `Event` it triggered;
 //! `major_struggle` after the signals that caused it; tier decisions as they are made; at most
 //! one `Persist`, last. Timers that came due before an input run first, at their own times.
+
 use super::config::Config;
 use super::input::{ErrorKind, Input, TipAction, Traits};
 use super::output::{Event, EventBody, Output, Signal};
@@ -21,6 +22,7 @@ use super::signals::{earliest, returned_no_resume, Ctx, Detectors, Fire, Fired};
 use super::state::State;
 use super::tips::Tips;
 use super::{Millis, HOUR};
+use crate::prelude::*;
 
 /// What an engine starts from.
 #[derive(Clone, Debug, Default)]

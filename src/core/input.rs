@@ -1,5 +1,7 @@
 //! What the outside world tells the engine.
 
+use crate::prelude::*;
+
 use serde::Serialize;
 
 /// One thing that happened, as seen by the shell (browser) or a replayed recording.

@@ -6,6 +6,8 @@
 //! round-trip float formatter is big: the browser passes one built on JavaScript's number
 //! formatting, re-laid out by [`float_layout`] the way serde_json (ryu) lays digits out.
 
+use crate::prelude::*;
+
 use serde::ser::{self, Serialize};
 
 /// Serializes unit enums as their name through their `as_str` (what a derive writes), instead of

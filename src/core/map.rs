@@ -1,6 +1,8 @@
 //! A small Vec-backed map. The engine's maps hold a handful of entries; a `BTreeMap` would
 //! cost ~6 KB of wasm per key/value type (see ../shared/notes/wasm-size.md).
 
+use crate::prelude::*;
+
 /// An insertion-ordered map with linear lookup, for a few entries.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SmallMap<K, V> {

@@ -1,6 +1,8 @@
 //! Pure rules the browser shell applies to what it reads from the page, kept here so they are
 //! tested natively: message masking, URL patterns for steps, and the blocked-advance code.
 
+use crate::prelude::*;
+
 /// Longest message kept, in characters; longer text is cut (error banners can hold whole pages).
 pub const MAX_MESSAGE_CHARS: usize = 200;
 

@@ -16,6 +16,8 @@
 //! harmless, while an event is only forgotten once a send of it was acknowledged, rejected with
 //! a non-retryable 4xx, or dropped (counted) to keep storage within its bound.
 
+use crate::prelude::*;
+
 use super::json::{push_str, push_u64};
 use super::Millis;
 
@@ -580,7 +582,7 @@ impl Outbox {
             for e in self.pending[i..].iter().filter(|e| e.head == h) {
                 if n > 0 && body.len() + 1 + e.json.len() > limit {
                     body.push_str("]}");
-                    out.push(std::mem::replace(
+                    out.push(core::mem::replace(
                         &mut body,
                         self.envelope_open(h, now_ms, 0),
                     ));
@@ -730,7 +732,7 @@ impl Outbox {
                 self.acked.insert(0, id.to_string());
             }
         }
-        let old = std::mem::take(&mut self.pending);
+        let old = core::mem::take(&mut self.pending);
         let mut added = 0;
         for (hi, json) in entries {
             let Some((_, h)) = heads.iter().find(|(i, _)| *i == hi) else {
@@ -882,6 +884,7 @@ fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
 /// `<owner> <expires_ms>`. A tab may send while it holds an unexpired lease.
 pub mod lease {
     use super::{parse_u64, push_u64, Millis};
+    use crate::prelude::*;
 
     /// How long a lease lasts without renewal.
     pub const TTL_MS: Millis = 10_000;

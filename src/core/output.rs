@@ -1,5 +1,7 @@
 //! What the engine asks the outside world to do.
 
+use crate::prelude::*;
+
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 

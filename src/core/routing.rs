@@ -1,5 +1,7 @@
 //! The seed's tier routing: one pure function, shared by the SDK, `unstuck replay` and the server.
 
+use crate::prelude::*;
+
 use serde::Serialize;
 
 use super::input::Traits;
@@ -163,7 +165,15 @@ impl Default for RoutingThresholds {
 /// A fraction as a whole percentage for reasons (`0.2` → `20`). Integer formatting only: the
 /// float formatter costs ~14 KB of wasm (see ../shared/notes/wasm-size.md). NaN → 0.
 pub fn percent(x: f64) -> u32 {
-    (x * 100.0).round() as u32
+    // `f64::round` is std-only: half away from zero by hand (`as` truncates and saturates, so
+    // negatives and NaN give 0 and huge values u32::MAX, as before; `y - t` is exact).
+    let y = x * 100.0;
+    let t = y as u32;
+    if y - f64::from(t) >= 0.5 {
+        t.saturating_add(1)
+    } else {
+        t
+    }
 }
 
 /// Routes a user at a checkpoint. `current` is `None` before the signup decision.

@@ -10,6 +10,8 @@
 //! only when `routing.abandonment_counts` (leaving a page is normal; low progress already
 //! routes the user).
 
+use crate::prelude::*;
+
 use super::config::Config;
 use super::routing::Struggle;
 use super::signal::{Family, Severity, SignalKind};

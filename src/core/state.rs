@@ -5,6 +5,8 @@
 //! serde `Deserialize` on the wasm path. Reading is lenient: a field that is missing or of the
 //! wrong type takes its default (stored state may come from an older SDK).
 
+use crate::prelude::*;
+
 use serde::Serialize;
 
 use super::config::Source;

@@ -11,6 +11,8 @@
 //! A tip bound to a step is hidden when the user leaves that step (dismissed with reason
 //! `timeout`, which does not retire it).
 
+use crate::prelude::*;
+
 use super::config::{Config, Frequency};
 use super::input::DismissReason;
 use super::output::{Event, EventBody, Output, ShowTip};

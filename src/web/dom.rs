@@ -1,6 +1,8 @@
 //! Small owned browser resources: an event listener, a mutation observer and the one timer,
 //! each removed or cancelled when dropped (the gloo pattern), plus a few DOM helpers.
 
+use crate::prelude::*;
+
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -2,8 +2,10 @@
 //! storage, transport and tips around the pure engine. No rule lives here.
 //!
 //! Every export is guarded: bad arguments come back as `JsError` (the JS side swallows them and
-//! logs in debug mode); a panic (`panic = "abort"`) marks the SDK dead through the panic hook,
+//! logs in debug mode); a panic (never unwinding) marks the SDK dead through the panic handler,
 //! after which every entry point and listener returns at once.
+
+use crate::prelude::*;
 
 mod dom;
 mod overlay;
@@ -17,8 +19,8 @@ mod watch;
 #[cfg(test)]
 mod tests;
 
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use core::cell::RefCell;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use js_sys::{Function, JSON};
 use wasm_bindgen::prelude::*;
@@ -34,18 +36,49 @@ static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocat
 
 type Deferred = Box<dyn FnOnce(&mut Shell)>;
 
-thread_local! {
-    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
-    // Work that arrived while the shell was busy (a DOM event dispatched by our own DOM change).
-    static DEFERRED: RefCell<Vec<Deferred>> = const { RefCell::new(Vec::new()) };
-    static FAIL: RefCell<Option<Function>> = const { RefCell::new(None) };
+/// A static for the one thread the wasm has (`thread_local!` needs std). Not `Sync` in truth:
+/// sound because this wasm is built without threads (no `atomics` target feature).
+struct Local<T>(T);
+// SAFETY: wasm32 without the atomics feature runs on one thread; nothing is shared.
+unsafe impl<T> Sync for Local<T> {}
+impl<T> Local<T> {
+    /// Runs `f` on the value (the same shape as `LocalKey::with`).
+    fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.0)
+    }
 }
 
-/// Set by the panic hook: the SDK is dead and every entry point returns at once.
+static SHELL: Local<RefCell<Option<Shell>>> = Local(RefCell::new(None));
+// Work that arrived while the shell was busy (a DOM event dispatched by our own DOM change).
+static DEFERRED: Local<RefCell<Vec<Deferred>>> = Local(RefCell::new(Vec::new()));
+static FAIL: Local<RefCell<Option<Function>>> = Local(RefCell::new(None));
+
+/// Set on a panic: the SDK is dead and every entry point returns at once.
 static DEAD: AtomicBool = AtomicBool::new(false);
 
 fn dead() -> bool {
     DEAD.load(Ordering::Relaxed)
+}
+
+/// A panic (abort, never unwinding) marks the SDK dead and tells the loader once. A fixed text:
+/// the message and its location would keep `core::fmt` and every panic site's file name in the
+/// wasm.
+fn on_panic() {
+    DEAD.store(true, Ordering::Relaxed);
+    FAIL.with(|f| {
+        if let Some(f) = f.try_borrow().ok().and_then(|f| f.clone()) {
+            let _ = f.call1(&JsValue::NULL, &JsValue::from_str("panicked"));
+        }
+    });
+}
+
+/// The SDK is `no_std` outside tests: its own panic handler, then the wasm traps (the loader
+/// catches the trap as the failed call's exception).
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    on_panic();
+    core::arch::wasm32::unreachable()
 }
 
 /// Runs `f` on the shell (if started), then everything deferred meanwhile, then carries out
@@ -126,16 +159,9 @@ pub fn start(
         return Ok(());
     }
     FAIL.with(|f| *f.borrow_mut() = Some(fail));
-    std::panic::set_hook(Box::new(|_| {
-        DEAD.store(true, Ordering::Relaxed);
-        // A fixed text: the message and its location would keep `core::fmt` and every panic
-        // site's file name in the wasm (-261 B brotli, measured).
-        FAIL.with(|f| {
-            if let Some(f) = f.try_borrow().ok().and_then(|f| f.clone()) {
-                let _ = f.call1(&JsValue::NULL, &JsValue::from_str("panicked"));
-            }
-        });
-    }));
+    // In the test build std is linked and owns the panic handler: the hook does the same there.
+    #[cfg(test)]
+    std::panic::set_hook(Box::new(|_| on_panic()));
     let config = read(&config).map_err(|errors| JsError::new(&ConfigError::lines(&errors)))?;
     let site = opt_text(&options, "site").ok_or_else(|| JsError::new("site is required"))?;
     let opts = Options {

@@ -3,6 +3,8 @@
 //!
 //! It ignores the pointer so it never blocks the page under it; dropping it removes it.
 
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 

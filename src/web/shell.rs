@@ -1,7 +1,9 @@
 //! The shell around one engine: feeds it inputs with the wall clock, carries out its outputs
 //! (callbacks, tips, events, storage) and keeps the one timer armed for the earliest deadline.
 
-use std::rc::Rc;
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use js_sys::{Function, Object};
 use wasm_bindgen::JsValue;
@@ -49,7 +51,7 @@ pub struct Shell {
     pub restored: bool,
     /// Every input fed to the engine (tests only).
     #[cfg(test)]
-    pub seen: Option<Rc<std::cell::RefCell<Vec<Input>>>>,
+    pub seen: Option<Rc<core::cell::RefCell<Vec<Input>>>>,
     // Declared last: dropped after the state above (listeners may refer to it through `with`).
     listeners: Vec<Listener>,
     observer: Option<Observer>,

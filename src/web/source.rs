@@ -2,6 +2,8 @@
 //! `Reflect` so the wasm carries no serde `Deserialize` and no JSON parser, while the very same
 //! validation runs as natively.
 
+use crate::prelude::*;
+
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -1,6 +1,8 @@
 //! localStorage under `unstuck:<site>:<name>` (CONTRACTS.md). Storage may be missing, full or
 //! blocked (private modes, sandboxed frames): every failure is ignored, never thrown.
 
+use crate::prelude::*;
+
 use js_sys::JSON;
 use wasm_bindgen::JsValue;
 use web_sys::Storage;

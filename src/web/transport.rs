@@ -4,8 +4,10 @@
 //! one sending tab at a time (Web Locks, else a lease key), and the privacy switches. Every
 //! rule (batching, retries, bounds, merging tabs' queues) lives in the outbox.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::Cell;
 
 use super::dom::{self, get, set, Listener};
 use super::storage::Store;

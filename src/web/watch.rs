@@ -4,6 +4,8 @@
 //! blocked advances; help, clicks, and script errors. It reads no field values: only validity.
 //! The rules it applies (masking, URL patterns, blocked codes) live in `core::mask`.
 
+use crate::prelude::*;
+
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

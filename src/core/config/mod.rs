@@ -4,6 +4,8 @@
 //! JS object (the browser's own `JSON.parse`), both through the [`read::Source`] trait, so
 //! the validation rules and their path-precise errors exist once.
 
+use crate::prelude::*;
+
 #[cfg(not(target_arch = "wasm32"))]
 pub mod json;
 pub mod read;

@@ -6,6 +6,8 @@
 //! messages, and generic code only where a [`Source`] is touched (one copy per source type).
 //! `null` anywhere means "absent": the default applies.
 
+use crate::prelude::*;
+
 use super::{
     Config, Frequency, Link, RoutingConfig, Selectors, SignalConfig, Step, Tip, TipLimits, Trigger,
 };
@@ -219,7 +221,8 @@ impl Reader {
                 "must be a whole number",
             ),
         };
-        if (lo..=hi).contains(&n) && !(whole && n.fract() != 0.0) {
+        // Whole: in range, so within i64 (`f64::fract` is std-only).
+        if (lo..=hi).contains(&n) && !(whole && n as i64 as f64 != n) {
             return Some(n);
         }
         self.error_at(key, problem);

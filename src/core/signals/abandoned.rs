@@ -3,6 +3,8 @@
 //! complete; leaving before any step was entered is not leaving "mid-onboarding").
 //! Fires once per absence: coming back (`Visible`) re-arms it.
 
+use crate::prelude::*;
+
 use super::{text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;

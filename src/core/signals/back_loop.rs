@@ -2,6 +2,8 @@
 //! `back_loop_window_ms` (10 min). Only entering a step earlier than the current one counts
 //! (the shell reports history back as that); forward navigation never does.
 
+use crate::prelude::*;
+
 use super::{prune, text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;

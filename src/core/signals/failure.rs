@@ -2,6 +2,8 @@
 //! and the same failure seen `repeated_error_count` (2) times within `repeated_error_window_ms`
 //! (10 min) fires as major.
 
+use crate::prelude::*;
+
 use super::{record, text, Ctx, Fire, Fired, Seen};
 use crate::core::input::{ErrorKind, Input};
 use crate::core::signal::{Severity, SignalKind};

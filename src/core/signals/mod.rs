@@ -6,6 +6,8 @@
 //! waking with [`Detector::deadline`]. Disabled signals, severity, events and tips are the
 //! engine's business, not the detectors'.
 
+use crate::prelude::*;
+
 pub mod abandoned;
 pub mod back_loop;
 mod failure;

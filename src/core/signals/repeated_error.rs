@@ -2,6 +2,8 @@
 //! has no code) occurs `repeated_error_count` (2) times within `repeated_error_window_ms`
 //! (10 min). Fires once per error per step until progress is made; the total goes on counting.
 
+use crate::prelude::*;
+
 use super::{record, text, Ctx, Detector, Fire, Fired, Seen};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;

@@ -2,6 +2,8 @@
 //! wall time). Leaving the step does not stop the clock: it was started and not finished.
 //! Fires once per step.
 
+use crate::prelude::*;
+
 use super::{earliest, text, Ctx, Detector, Fire, Fired};
 use crate::core::input::Input;
 use crate::core::signal::SignalKind;

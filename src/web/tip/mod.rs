@@ -7,13 +7,15 @@
 //! Config strings are hostile: text goes in through `textContent` only, and a link is
 //! rendered only for http(s) or relative URLs.
 
+use crate::prelude::*;
+
 mod place;
 
 #[cfg(test)]
 mod tests;
 
-use std::cell::{Cell, OnceCell, RefCell};
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::{Cell, OnceCell, RefCell};
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
