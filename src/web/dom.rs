@@ -10,7 +10,7 @@ use web_sys::{Document, Element, Event, EventTarget, MutationObserver, Window};
 
 // Every callback the browser calls directly (listeners, the observer, the timer) goes through
 // this wrapper: if the SDK ever traps (a panic aborts), the error stops here instead of reaching
-// the host page's `error` handlers. The panic hook has already turned the SDK off.
+// the host page's `error` handlers. The panic handler has already turned the SDK off.
 //
 // `hooked` is the same kind of trampoline for a host method the SDK wraps (`history.pushState`):
 // the original runs with the host's arguments, its result and exceptions pass through as
