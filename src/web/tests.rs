@@ -230,15 +230,7 @@ async fn invalid_events_and_blocked_advances_become_errors() {
     assert_eq!(e[0].message, None);
 
     // Two blocked attempts (the step does not change) give two identical codes.
-    let next: HtmlElement = page
-        .query_selector("[data-unstuck-next]")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    for _ in 0..2 {
-        next.click();
-        sleep(1_150).await;
-    }
+    click_next_twice(&page).await;
     let blocked: Vec<_> = errors(&seen)
         .into_iter()
         .filter_map(|e| e.code.filter(|c| c.starts_with("blocked:")))
@@ -249,6 +241,20 @@ async fn invalid_events_and_blocked_advances_become_errors() {
     );
     super::shutdown();
     page.remove();
+}
+
+/// Clicks the page's `[data-unstuck-next]` twice, each time waiting out the blocked-advance
+/// second.
+async fn click_next_twice(page: &Element) {
+    let next: HtmlElement = page
+        .query_selector("[data-unstuck-next]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    for _ in 0..2 {
+        next.click();
+        sleep(1_150).await;
+    }
 }
 
 #[wasm_bindgen_test]
@@ -264,16 +270,8 @@ async fn a_submit_the_form_rejects_is_one_error_not_also_a_blocked_advance() {
         ..Config::default()
     };
     let seen = start(config);
-    let next: HtmlElement = page
-        .query_selector("[data-unstuck-next]")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    for _ in 0..2 {
-        // The browser's own validation rejects the submit: an `invalid` event per attempt.
-        next.click();
-        sleep(1_150).await;
-    }
+    // The browser's own validation rejects each submit: an `invalid` event per attempt.
+    click_next_twice(&page).await;
     let codes: Vec<_> = errors(&seen).into_iter().filter_map(|e| e.code).collect();
     assert_eq!(codes, ["valueMissing", "valueMissing"], "{codes:?}");
     super::shutdown();

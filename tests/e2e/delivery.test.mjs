@@ -336,9 +336,11 @@ test("(d) the server is killed and restarted mid-session", async (t) => {
   await settledExactly(server, 50);
 });
 
-test("(e) two tabs at once: every event once, never the same events in flight twice", async (t) => {
-  const { server, proxy, open } = await setup(t, { clock: false });
+// Two tabs produce 80 events between them, in turns: the collector gets each exactly once and
+// the proxy never sees two sends in flight at once. `check(tab)` runs once both tabs are open.
+async function twoTabsSendEveryEventOnce({ server, proxy, open }, check = async () => {}) {
   const [a, b] = [await open(), await open()];
+  await check(a);
   const N = 80;
   for (let i = 1; i <= N; i += 10) {
     await produce(i % 20 === 1 ? a : b, i, i + 9);
@@ -346,22 +348,19 @@ test("(e) two tabs at once: every event once, never the same events in flight tw
   }
   await settledExactly(server, N);
   assert.deepEqual(proxy.overlaps.map(([x, y]) => [x.names, y.names]), [], "no overlapping sends");
+}
+
+test("(e) two tabs at once: every event once, never the same events in flight twice", async (t) => {
+  await twoTabsSendEveryEventOnce(await setup(t, { clock: false }));
 });
 
 test("(e2) two tabs without the Web Locks API: the lease key keeps one sender", async (t) => {
-  const { server, proxy, context, open } = await setup(t, { clock: false });
-  await context.addInitScript(() => {
+  const env = await setup(t, { clock: false });
+  await env.context.addInitScript(() => {
     Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined });
   });
-  const [a, b] = [await open(), await open()];
-  assert.equal(await a.evaluate(() => navigator.locks), undefined);
-  const N = 80;
-  for (let i = 1; i <= N; i += 10) {
-    await produce(i % 20 === 1 ? a : b, i, i + 9);
-    await sleep(100);
-  }
-  await settledExactly(server, N);
-  assert.deepEqual(proxy.overlaps.map(([x, y]) => [x.names, y.names]), [], "no overlapping sends");
+  await twoTabsSendEveryEventOnce(env, async (tab) =>
+    assert.equal(await tab.evaluate(() => navigator.locks), undefined));
 });
 
 test("(f) a reload between every few events", async (t) => {
